@@ -1,0 +1,82 @@
+/**
+ * The runtime-neutral FFI interface. `ffi/deno.ts` and `ffi/bun.ts` implement
+ * it; nothing else in the library knows which runtime it runs on.
+ *
+ * @module
+ */
+import type { NativeType, SymbolDefinition } from "./symbols.ts";
+
+declare const pointerBrand: unique symbol;
+
+/** An opaque C pointer as the runtime represents it. Never do arithmetic on it. */
+export type Pointer = { readonly [pointerBrand]: true };
+
+/** A typed array handed to C for the duration of one call. */
+export type NativeBuffer =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | BigUint64Array
+  | BigInt64Array;
+
+type ParameterValue<T extends NativeType> = T extends "i16" | "i32" | "u32"
+  ? number
+  : T extends "i64" ? number | bigint
+  : T extends "usize" ? bigint
+  : T extends "pointer" ? Pointer | null
+  : T extends "buffer" ? NativeBuffer
+  : never;
+
+type ResultValue<T extends NativeType> = T extends "void" ? void
+  : T extends "i16" | "i32" | "u32" ? number
+  : T extends "i64" | "usize" ? number | bigint
+  : T extends "pointer" ? Pointer | null
+  : never;
+
+type Parameters<P extends readonly NativeType[]> = {
+  -readonly [K in keyof P]: ParameterValue<P[K]>;
+};
+
+/** A callable C function with the JavaScript types of its signature. */
+export type NativeFunction<D extends SymbolDefinition> = (
+  ...args: Parameters<D["parameters"]>
+) => ResultValue<D["result"]>;
+
+/** The functions of a loaded library; optional symbols may be missing. */
+export type LoadedSymbols<S extends Record<string, SymbolDefinition>> =
+  & {
+    readonly [K in keyof S as S[K] extends { optional: true } ? never : K]:
+      NativeFunction<S[K]>;
+  }
+  & {
+    readonly [K in keyof S as S[K] extends { optional: true } ? K : never]?:
+      NativeFunction<S[K]>;
+  };
+
+/** What the library needs from a runtime's FFI. */
+export interface Backend {
+  /** Which runtime this is. */
+  readonly runtime: "deno" | "bun";
+  /** The operating system, as `"linux"`, `"darwin"`, `"windows"`, ... */
+  readonly os: string;
+  /** Opens a shared library and binds the given symbols; throws when it cannot. */
+  open<S extends Record<string, SymbolDefinition>>(
+    path: string,
+    definitions: S,
+  ): LoadedSymbols<S>;
+  /** Reads a NUL-terminated UTF-8 string at a pointer (empty for null). */
+  readCString(pointer: Pointer | null): string;
+  /** Copies `length` bytes at a pointer into a new Uint8Array that JavaScript owns. */
+  copyOut(pointer: Pointer | null, length: number): Uint8Array;
+  /** A pointer as a bigint, to pass to another thread or to write into a C struct. */
+  pointerToBigInt(pointer: Pointer | null): bigint;
+  /** Rebuilds a pointer from {@link Backend.pointerToBigInt}'s value. */
+  pointerFromBigInt(value: bigint): Pointer | null;
+  /** Reads an environment variable, or undefined when absent or not permitted. */
+  env(name: string): string | undefined;
+  /** Whether a file exists (false when it cannot be checked). */
+  exists(path: string): boolean;
+}

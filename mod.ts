@@ -1,0 +1,83 @@
+/**
+ * zmq-ffi: ZeroMQ for Deno and Bun through FFI to the system's libzmq.
+ *
+ * The API follows zeromq.js v6: one class per socket type, awaitable
+ * `send`/`receive`, `for await` over incoming messages, options as typed
+ * properties. It adds non-waiting (`trySend`, `tryReceive`) and blocking
+ * (`sendSync`, `receiveSync`) forms and `using` support.
+ *
+ * @example
+ * ```ts
+ * import { Pull, Push } from "@zmq-ffi/zmq";
+ *
+ * const pull = new Pull();
+ * await pull.bind("tcp://127.0.0.1:*");
+ * const push = new Push();
+ * push.connect(pull.lastEndpoint);
+ *
+ * await push.send("hello");
+ * const [message] = await pull.receive();
+ * console.log(new TextDecoder().decode(message)); // "hello"
+ *
+ * push.close();
+ * pull.close();
+ * ```
+ *
+ * @module
+ */
+export { Context, context, type ContextOptions } from "./src/context.ts";
+export {
+  type Capabilities,
+  capability,
+  libzmqVersion,
+  runtimeInfo,
+  version,
+} from "./src/capability.ts";
+export {
+  type ErrorCode,
+  ZmqError,
+  type ZmqErrorDetails,
+} from "./src/errors.ts";
+export { LibraryLoadError } from "./ffi/load.ts";
+export type { Message, MessageLike } from "./src/message.ts";
+export {
+  type OperationOptions,
+  Socket,
+  type SocketConstructorOptions,
+} from "./src/socket.ts";
+export {
+  type OptionInputs,
+  type OptionKeysFor,
+  type OptionName,
+  type OptionProperties,
+  type OptionReadTypes,
+  type OptionSpec,
+  type OptionType,
+  type OptionWriteTypes,
+  socketOptions,
+  type SocketOptionsInit,
+  type SocketOptionsOf,
+  type SocketOptionTable,
+  type SocketTypeName,
+} from "./src/options.ts";
+export {
+  Dealer,
+  DuplexSocket,
+  Pair,
+  Publisher,
+  Pull,
+  Push,
+  type Readable,
+  ReadableSocket,
+  Reply,
+  Request,
+  Router,
+  type RouterConnectOptions,
+  type SocketOptions,
+  Stream,
+  Subscriber,
+  type Writable,
+  WritableSocket,
+  XPublisher,
+  XSubscriber,
+} from "./src/sockets.ts";

@@ -1,0 +1,301 @@
+/**
+ * Context: owns libzmq's I/O threads and the sockets created in it.
+ *
+ * @module
+ */
+import { ContextOption } from "../ffi/constants.ts";
+import type { Pointer } from "../ffi/backend.ts";
+import { loadLibzmq } from "../ffi/load.ts";
+import { lastError, zmqError } from "./errors.ts";
+
+/** The native side of a socket, tracked by its context (never the Socket object itself). */
+export interface NativeSocket {
+  /** The libzmq socket, null once closed. */
+  handle: Pointer | null;
+  /** Called when the socket is closed from outside (context close, finalizer). */
+  onClose?: (reason: "context") => void;
+}
+
+/** What a Context's finalizer needs, so it never holds the Context itself. */
+interface ContextState {
+  handle: Pointer | null;
+  terminated: boolean;
+  sockets: Set<NativeSocket>;
+}
+
+/** Options of a {@link Context}, applied when it is created. */
+export interface ContextOptions {
+  /** ZMQ_BLOCKY: when true, new sockets default to linger -1 (wait forever at termination). Default false. */
+  blocky?: boolean;
+  /** ZMQ_IO_THREADS: size of libzmq's I/O thread pool (default 1). */
+  ioThreads?: number;
+  /** ZMQ_MAX_MSGSZ: largest message size in bytes the context accepts. */
+  maxMessageSize?: number;
+  /** ZMQ_MAX_SOCKETS: most sockets the context may have open (default 1023). */
+  maxSockets?: number;
+  /** ZMQ_IPV6: enable IPv6 on new sockets. */
+  ipv6?: boolean;
+  /** ZMQ_THREAD_PRIORITY: scheduling priority of the I/O threads (OS-specific, -1 leaves it). */
+  threadPriority?: number;
+  /** ZMQ_THREAD_SCHED_POLICY: scheduling policy of the I/O threads (OS-specific, -1 leaves it). */
+  threadSchedulingPolicy?: number;
+}
+
+/** Closes a native socket once; safe to call twice. */
+export function closeNativeSocket(socket: NativeSocket): void {
+  if (socket.handle === null) return;
+  loadLibzmq().zmq_close(socket.handle);
+  socket.handle = null;
+}
+
+function terminate(state: ContextState): void {
+  if (state.terminated) return;
+  state.terminated = true;
+  for (const socket of state.sockets) {
+    const notify = socket.onClose;
+    closeNativeSocket(socket);
+    notify?.("context");
+  }
+  state.sockets.clear();
+  if (state.handle !== null) {
+    loadLibzmq().zmq_ctx_term(state.handle);
+    state.handle = null;
+  }
+}
+
+// A dropped Context is terminated here: its sockets are closed first, so
+// zmq_ctx_term cannot wait for them.
+const contextFinalizer = new FinalizationRegistry<ContextState>(terminate);
+
+/** What sockets need from their context, kept off the public class. */
+export interface ContextInternals {
+  /** The native context, created on first use. */
+  handle(): Pointer;
+  /** Registers a native socket so that close() closes it. */
+  adopt(socket: NativeSocket): void;
+  /** Forgets a native socket that was closed. */
+  release(socket: NativeSocket): void;
+}
+
+/** Reaches a context's internals (for src/socket.ts only). */
+export let contextInternals: (context: Context) => ContextInternals;
+
+const intOptions = {
+  ioThreads: ContextOption.IO_THREADS,
+  maxSockets: ContextOption.MAX_SOCKETS,
+  maxMessageSize: ContextOption.MAX_MSGSZ,
+  threadPriority: ContextOption.THREAD_PRIORITY,
+  threadSchedulingPolicy: ContextOption.THREAD_SCHED_POLICY,
+} as const;
+
+/**
+ * A ZeroMQ context. Sockets created without a `context` option use the shared
+ * default {@link context}. Closing a context closes its sockets first, then
+ * terminates it; with the default linger of 0 that never waits.
+ *
+ * @example
+ * ```ts
+ * import { Context, Pull } from "@zmq-ffi/zmq";
+ * const ctx = new Context({ ioThreads: 2 });
+ * const pull = new Pull({ context: ctx });
+ * pull.bindSync("inproc://jobs");
+ * ctx.close(); // closes `pull`, then terminates
+ * ```
+ */
+export class Context {
+  #state: ContextState = {
+    handle: null,
+    terminated: false,
+    sockets: new Set(),
+  };
+  #options: ContextOptions;
+
+  /** Creates a context; the native context is created on first use. */
+  constructor(options: ContextOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Context options must be an object");
+    }
+    const known = ["blocky", "ipv6", ...Object.keys(intOptions)];
+    for (const [name, value] of Object.entries(options)) {
+      if (!known.includes(name)) {
+        throw new TypeError(
+          `Unknown context option '${name}'; known options: ${
+            known.join(", ")
+          }`,
+        );
+      }
+      if (value === undefined) continue;
+      if (name === "blocky" || name === "ipv6") {
+        if (typeof value !== "boolean") {
+          throw new TypeError(`Context option '${name}' must be a boolean`);
+        }
+      } else checkInt(name, value);
+    }
+    this.#options = { ...options };
+  }
+
+  static {
+    contextInternals = (context) => ({
+      handle: () => context.#handle(),
+      adopt: (socket) => context.#state.sockets.add(socket),
+      release: (socket) => context.#state.sockets.delete(socket),
+    });
+  }
+
+  #handle(): Pointer {
+    const state = this.#state;
+    if (state.terminated) {
+      throw zmqError("ETERM", "use context", {});
+    }
+    if (state.handle === null) {
+      const handle = loadLibzmq().zmq_ctx_new();
+      if (handle === null) throw lastError("zmq_ctx_new");
+      state.handle = handle;
+      contextFinalizer.register(this, state, this);
+      const { blocky = false, ipv6, ...ints } = this.#options;
+      this.#set("blocky", ContextOption.BLOCKY, blocky ? 1 : 0);
+      if (ipv6 !== undefined) {
+        this.#set("ipv6", ContextOption.IPV6, ipv6 ? 1 : 0);
+      }
+      for (const [name, value] of Object.entries(ints)) {
+        if (value !== undefined) {
+          this.#set(name, intOptions[name as keyof typeof intOptions], value);
+        }
+      }
+    }
+    return state.handle;
+  }
+
+  #set(name: string, option: number, value: number): void {
+    if (loadLibzmq().zmq_ctx_set(this.#handle(), option, value) !== 0) {
+      throw lastError(`set context option ${name}`);
+    }
+  }
+
+  #get(name: string, option: number): number {
+    const value = loadLibzmq().zmq_ctx_get(this.#handle(), option);
+    if (value < 0) throw lastError(`get context option ${name}`);
+    return value;
+  }
+
+  /** True once {@link Context.close} was called. */
+  get closed(): boolean {
+    return this.#state.terminated;
+  }
+
+  /** ZMQ_BLOCKY: whether new sockets default to an infinite linger. */
+  get blocky(): boolean {
+    return this.#get("blocky", ContextOption.BLOCKY) === 1;
+  }
+  set blocky(value: boolean) {
+    if (typeof value !== "boolean") {
+      throw new TypeError("blocky must be a boolean");
+    }
+    this.#set("blocky", ContextOption.BLOCKY, value ? 1 : 0);
+  }
+
+  /** ZMQ_IPV6: whether new sockets use IPv6. */
+  get ipv6(): boolean {
+    return this.#get("ipv6", ContextOption.IPV6) === 1;
+  }
+  set ipv6(value: boolean) {
+    if (typeof value !== "boolean") {
+      throw new TypeError("ipv6 must be a boolean");
+    }
+    this.#set("ipv6", ContextOption.IPV6, value ? 1 : 0);
+  }
+
+  /** ZMQ_IO_THREADS: the size of the I/O thread pool (set it before creating sockets). */
+  get ioThreads(): number {
+    return this.#get("ioThreads", ContextOption.IO_THREADS);
+  }
+  set ioThreads(value: number) {
+    checkInt("ioThreads", value);
+    this.#set("ioThreads", ContextOption.IO_THREADS, value);
+  }
+
+  /** ZMQ_MAX_SOCKETS: the most sockets this context may have open. */
+  get maxSockets(): number {
+    return this.#get("maxSockets", ContextOption.MAX_SOCKETS);
+  }
+  set maxSockets(value: number) {
+    checkInt("maxSockets", value);
+    this.#set("maxSockets", ContextOption.MAX_SOCKETS, value);
+  }
+
+  /** ZMQ_MAX_MSGSZ: the largest message size in bytes. */
+  get maxMessageSize(): number {
+    return this.#get("maxMessageSize", ContextOption.MAX_MSGSZ);
+  }
+  set maxMessageSize(value: number) {
+    checkInt("maxMessageSize", value);
+    this.#set("maxMessageSize", ContextOption.MAX_MSGSZ, value);
+  }
+
+  /** ZMQ_THREAD_PRIORITY: scheduling priority of the I/O threads. */
+  get threadPriority(): number {
+    return this.#options.threadPriority ?? -1;
+  }
+  set threadPriority(value: number) {
+    checkInt("threadPriority", value);
+    this.#set("threadPriority", ContextOption.THREAD_PRIORITY, value);
+    this.#options.threadPriority = value;
+  }
+
+  /** ZMQ_THREAD_SCHED_POLICY: scheduling policy of the I/O threads. */
+  get threadSchedulingPolicy(): number {
+    return this.#options.threadSchedulingPolicy ?? -1;
+  }
+  set threadSchedulingPolicy(value: number) {
+    checkInt("threadSchedulingPolicy", value);
+    this.#set(
+      "threadSchedulingPolicy",
+      ContextOption.THREAD_SCHED_POLICY,
+      value,
+    );
+    this.#options.threadSchedulingPolicy = value;
+  }
+
+  /** ZMQ_SOCKET_LIMIT: the largest maxSockets this libzmq supports. */
+  get socketLimit(): number {
+    return this.#get("socketLimit", ContextOption.SOCKET_LIMIT);
+  }
+
+  /**
+   * Closes every socket of this context (their pending operations fail with
+   * ETERM), then terminates it. Idempotent. Terminating waits only for
+   * sockets whose `linger` you raised above the default of 0.
+   */
+  close(): void {
+    contextFinalizer.unregister(this);
+    terminate(this.#state);
+  }
+
+  /** Same as {@link Context.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function checkInt(name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`Context option '${name}' must be an integer`);
+  }
+  if (value < -1 || value > 0x7fffffff) {
+    throw new RangeError(`Context option '${name}' is out of range: ${value}`);
+  }
+}
+
+/**
+ * The shared default context used by sockets created without a `context`
+ * option. It is never terminated implicitly; a program can exit with it open.
+ *
+ * @example
+ * ```ts
+ * import { context, Push } from "@zmq-ffi/zmq";
+ * const push = new Push();
+ * console.log(push.context === context); // true
+ * push.close();
+ * ```
+ */
+export const context: Context = new Context();

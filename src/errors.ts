@@ -1,0 +1,362 @@
+/**
+ * ZmqError and the mapping from libzmq error numbers to stable codes.
+ *
+ * @module
+ */
+import { HAUSNUMERO } from "../ffi/constants.ts";
+import { backend, loadLibzmq } from "../ffi/load.ts";
+
+/** The stable error codes a {@link ZmqError} may carry. */
+export type ErrorCode =
+  | "EPERM"
+  | "ENOENT"
+  | "EINTR"
+  | "EBADF"
+  | "EAGAIN"
+  | "ENOMEM"
+  | "EACCES"
+  | "EFAULT"
+  | "EBUSY"
+  | "EEXIST"
+  | "ENODEV"
+  | "EINVAL"
+  | "EMFILE"
+  | "ENOSPC"
+  | "EPIPE"
+  | "ENAMETOOLONG"
+  | "ENOTSUP"
+  | "EPROTONOSUPPORT"
+  | "ENOBUFS"
+  | "ENETDOWN"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ECONNREFUSED"
+  | "EINPROGRESS"
+  | "ENOTSOCK"
+  | "EMSGSIZE"
+  | "EAFNOSUPPORT"
+  | "ENETUNREACH"
+  | "ECONNABORTED"
+  | "ECONNRESET"
+  | "ENOTCONN"
+  | "ETIMEDOUT"
+  | "EHOSTUNREACH"
+  | "ENETRESET"
+  | "EFSM"
+  | "ENOCOMPATPROTO"
+  | "ETERM"
+  | "EMTHREAD"
+  | "ECLOSED"
+  | "EABORT"
+  | "ENODRAFT"
+  | "EUNKNOWN";
+
+type Table = Partial<Record<ErrorCode, number>>;
+
+const common: Table = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EBADF: 9,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  EMFILE: 24,
+  ENOSPC: 28,
+  EPIPE: 32,
+};
+
+// errno differs per OS: Linux, the BSD family (macOS), and the MSVC runtime.
+const perOs: Record<string, Table> = {
+  linux: {
+    EAGAIN: 11,
+    ENAMETOOLONG: 36,
+    ENOTSOCK: 88,
+    EMSGSIZE: 90,
+    EPROTONOSUPPORT: 93,
+    ENOTSUP: 95,
+    EAFNOSUPPORT: 97,
+    EADDRINUSE: 98,
+    EADDRNOTAVAIL: 99,
+    ENETDOWN: 100,
+    ENETUNREACH: 101,
+    ENETRESET: 102,
+    ECONNABORTED: 103,
+    ECONNRESET: 104,
+    ENOBUFS: 105,
+    ENOTCONN: 107,
+    ETIMEDOUT: 110,
+    ECONNREFUSED: 111,
+    EHOSTUNREACH: 113,
+    EINPROGRESS: 115,
+  },
+  bsd: {
+    EAGAIN: 35,
+    EINPROGRESS: 36,
+    ENOTSOCK: 38,
+    EMSGSIZE: 40,
+    EPROTONOSUPPORT: 43,
+    ENOTSUP: 45,
+    EAFNOSUPPORT: 47,
+    EADDRINUSE: 48,
+    EADDRNOTAVAIL: 49,
+    ENETDOWN: 50,
+    ENETUNREACH: 51,
+    ENETRESET: 52,
+    ECONNABORTED: 53,
+    ECONNRESET: 54,
+    ENOBUFS: 55,
+    ENOTCONN: 57,
+    ETIMEDOUT: 60,
+    ECONNREFUSED: 61,
+    ENAMETOOLONG: 63,
+    EHOSTUNREACH: 65,
+  },
+  windows: {
+    EAGAIN: 11,
+    ENAMETOOLONG: 38,
+    EADDRINUSE: 100,
+    EADDRNOTAVAIL: 101,
+    EAFNOSUPPORT: 102,
+    ECONNABORTED: 106,
+    ECONNREFUSED: 107,
+    ECONNRESET: 108,
+    EHOSTUNREACH: 110,
+    EINPROGRESS: 112,
+    EMSGSIZE: 115,
+    ENETDOWN: 116,
+    ENETRESET: 117,
+    ENETUNREACH: 118,
+    ENOBUFS: 119,
+    ENOTCONN: 126,
+    ENOTSOCK: 128,
+    ENOTSUP: 129,
+    EPROTONOSUPPORT: 135,
+    ETIMEDOUT: 138,
+  },
+};
+
+// zmq.h's own numbers: always these for EFSM..EMTHREAD, and the fallbacks it
+// defines where the platform lacks an errno.
+const libzmqOwn: Table = {
+  ENOTSUP: HAUSNUMERO + 1,
+  EPROTONOSUPPORT: HAUSNUMERO + 2,
+  ENOBUFS: HAUSNUMERO + 3,
+  ENETDOWN: HAUSNUMERO + 4,
+  EADDRINUSE: HAUSNUMERO + 5,
+  EADDRNOTAVAIL: HAUSNUMERO + 6,
+  ECONNREFUSED: HAUSNUMERO + 7,
+  EINPROGRESS: HAUSNUMERO + 8,
+  ENOTSOCK: HAUSNUMERO + 9,
+  EMSGSIZE: HAUSNUMERO + 10,
+  EAFNOSUPPORT: HAUSNUMERO + 11,
+  ENETUNREACH: HAUSNUMERO + 12,
+  ECONNABORTED: HAUSNUMERO + 13,
+  ECONNRESET: HAUSNUMERO + 14,
+  ENOTCONN: HAUSNUMERO + 15,
+  ETIMEDOUT: HAUSNUMERO + 16,
+  EHOSTUNREACH: HAUSNUMERO + 17,
+  ENETRESET: HAUSNUMERO + 18,
+  EFSM: HAUSNUMERO + 51,
+  ENOCOMPATPROTO: HAUSNUMERO + 52,
+  ETERM: HAUSNUMERO + 53,
+  EMTHREAD: HAUSNUMERO + 54,
+};
+
+function platformTable(os: string): Table {
+  if (os === "linux" || os === "android") return perOs.linux;
+  if (os === "windows") return perOs.windows;
+  return perOs.bsd;
+}
+
+let codesByErrno: Map<number, ErrorCode> | undefined;
+let errnosByCode: Map<ErrorCode, number> | undefined;
+
+function tables(): [Map<number, ErrorCode>, Map<ErrorCode, number>] {
+  if (codesByErrno === undefined || errnosByCode === undefined) {
+    codesByErrno = new Map();
+    errnosByCode = new Map();
+    // Later tables win for code -> errno; errno -> code keeps every entry.
+    for (const table of [libzmqOwn, common, platformTable(backend.os)]) {
+      for (const [code, errno] of Object.entries(table)) {
+        codesByErrno.set(errno, code as ErrorCode);
+        errnosByCode.set(code as ErrorCode, errno);
+      }
+    }
+  }
+  return [codesByErrno, errnosByCode];
+}
+
+/** The stable code for an errno value of this platform ("EUNKNOWN" when unknown). */
+export function errorCode(errno: number): ErrorCode {
+  return tables()[0].get(errno) ?? "EUNKNOWN";
+}
+
+/** The errno value of this platform for a code (undefined for codes without one). */
+export function errnoOf(code: ErrorCode): number | undefined {
+  return tables()[1].get(code);
+}
+
+/** Details attached to a {@link ZmqError}. */
+export interface ZmqErrorDetails {
+  /** The errno value, as libzmq reported it on this platform (0 when not from libzmq). */
+  errno?: number;
+  /** What was being done, e.g. `"bind"`, `"send"`, `"setsockopt linger"`. */
+  operation?: string;
+  /** The endpoint involved, when there is one. */
+  endpoint?: string;
+}
+
+/**
+ * An error from libzmq or from the state of a socket, with a stable `code`.
+ *
+ * @example
+ * ```ts
+ * import { Push, ZmqError } from "@zmq-ffi/zmq";
+ * const sock = new Push();
+ * try {
+ *   sock.bindSync("foo://nowhere");
+ * } catch (error) {
+ *   if (error instanceof ZmqError) console.log(error.code); // "EPROTONOSUPPORT"
+ * } finally {
+ *   sock.close();
+ * }
+ * ```
+ */
+export class ZmqError extends Error {
+  /** The stable error code, the same on every OS (`"EAGAIN"`, `"EFSM"`, ...). */
+  readonly code: ErrorCode;
+  /** The platform's errno value (0 when the error did not come from libzmq). */
+  readonly errno: number;
+  /** The operation that failed. */
+  readonly operation: string;
+  /** The endpoint involved, when there is one. */
+  readonly endpoint?: string;
+
+  /** Creates an error; most code receives these rather than creating them. */
+  constructor(code: ErrorCode, message: string, details: ZmqErrorDetails = {}) {
+    super(message);
+    this.name = "ZmqError";
+    this.code = code;
+    this.errno = details.errno ?? errnoOf(code) ?? 0;
+    this.operation = details.operation ?? "";
+    if (details.endpoint !== undefined) this.endpoint = details.endpoint;
+  }
+}
+
+/** What the socket was, to make a message precise. */
+export interface ErrorContext {
+  /** The socket class name, e.g. "Request". */
+  socketType?: string;
+  /** The endpoint, for bind/connect and friends. */
+  endpoint?: string;
+}
+
+function explain(
+  code: ErrorCode,
+  operation: string,
+  context: ErrorContext,
+): string {
+  const kind = context.socketType ?? "this";
+  switch (code) {
+    case "EAGAIN":
+      if (operation.startsWith("send")) {
+        return "Cannot send right now: no peer can take the message (not connected, or the high-water mark is reached) and the send timed out or was non-blocking";
+      }
+      if (operation.startsWith("receive")) {
+        return "No message arrived before the receive timed out or while receiving without waiting";
+      }
+      return "Resource temporarily unavailable; try again";
+    case "EFSM":
+      if (kind === "Request") {
+        return operation.startsWith("send")
+          ? "Cannot send on a Request socket before the previous reply was received: send and receive must alternate"
+          : "Cannot receive on a Request socket before a request was sent: send and receive must alternate";
+      }
+      if (kind === "Reply") {
+        return operation.startsWith("send")
+          ? "Cannot send on a Reply socket before a request was received: receive and send must alternate"
+          : "Cannot receive on a Reply socket before the reply to the previous request was sent: receive and send must alternate";
+      }
+      return `Operation '${operation}' cannot be done in the current state of ${kind} socket`;
+    case "ETERM":
+      return "The context of this socket was closed (terminated)";
+    case "EADDRINUSE":
+      return `Address already in use: ${
+        context.endpoint ?? "(unknown endpoint)"
+      }. Another socket or process is bound to it; choose another port, or bind "tcp://127.0.0.1:*" and read lastEndpoint`;
+    case "EADDRNOTAVAIL":
+      return `Address not available on this machine: ${
+        context.endpoint ?? "(unknown endpoint)"
+      }`;
+    case "EPROTONOSUPPORT":
+      return `Unsupported transport in endpoint '${
+        context.endpoint ?? ""
+      }': use tcp://, ipc://, inproc://, pgm://, epgm:// or what capability reports`;
+    case "ENOCOMPATPROTO":
+      return `Transport of '${
+        context.endpoint ?? ""
+      }' is not compatible with ${kind} sockets`;
+    case "EINVAL":
+      if (context.endpoint !== undefined) {
+        return `Invalid endpoint '${context.endpoint}': expected transport://address, e.g. "tcp://127.0.0.1:5555" or "inproc://name"`;
+      }
+      return `Invalid argument for '${operation}'`;
+    case "ENODEV":
+      return `The network interface in '${
+        context.endpoint ?? ""
+      }' does not exist`;
+    case "ENOENT":
+      return context.endpoint !== undefined
+        ? `Endpoint '${context.endpoint}' is not bound or connected on this socket`
+        : "No such file or endpoint";
+    case "EHOSTUNREACH":
+      return "The message cannot be routed: no connected peer has that routing id";
+    case "EMTHREAD":
+      return "No I/O thread is available: give the context ioThreads > 0";
+    case "ENOTSUP":
+      return `Operation '${operation}' is not supported by ${kind} sockets`;
+    case "EMFILE":
+      return "Too many open sockets or files: close some, or raise the context's maxSockets / the process file limit";
+    case "EMSGSIZE":
+      return "The message is larger than the socket or transport allows";
+    case "ENOTSOCK":
+      return "The socket is not valid (already closed?)";
+    case "EINTR":
+      return "The operation was interrupted by a signal";
+    default:
+      return "libzmq reported an error";
+  }
+}
+
+/** Builds a ZmqError for a code and operation with a message that says what to do. */
+export function zmqError(
+  code: ErrorCode,
+  operation: string,
+  context: ErrorContext = {},
+  errno?: number,
+): ZmqError {
+  const detail = errno !== undefined && code === "EUNKNOWN"
+    ? ` (errno ${errno}: ${
+      backend.readCString(loadLibzmq().zmq_strerror(errno))
+    })`
+    : "";
+  return new ZmqError(
+    code,
+    `${explain(code, operation, context)}${detail} [${code}, ${operation}]`,
+    { errno, operation, endpoint: context.endpoint },
+  );
+}
+
+/** Reads zmq_errno() now (on this thread) and builds the matching ZmqError. */
+export function lastError(
+  operation: string,
+  context: ErrorContext = {},
+): ZmqError {
+  const errno = loadLibzmq().zmq_errno();
+  return zmqError(errorCode(errno), operation, context, errno);
+}

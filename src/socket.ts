@@ -1,0 +1,875 @@
+/**
+ * The Socket base class: lifecycle, options, and sending and receiving in
+ * three forms: `try*` (never waits), `*Sync` (blocks the calling thread) and
+ * awaitable (waits on the watcher thread, never blocking the event loop).
+ *
+ * @module
+ */
+import type { Pointer } from "../ffi/backend.ts";
+import {
+  DONTWAIT,
+  MSG_T_SIZE,
+  POLLIN,
+  POLLOUT,
+  SNDMORE,
+  SocketOption,
+} from "../ffi/constants.ts";
+import { backend, type Libzmq, loadLibzmq } from "../ffi/load.ts";
+import { capability } from "./capability.ts";
+import {
+  closeNativeSocket,
+  type Context,
+  context as defaultContext,
+  contextInternals,
+  type NativeSocket,
+} from "./context.ts";
+import { errorCode, lastError, ZmqError, zmqError } from "./errors.ts";
+import { type Message, toFrame, toFrames } from "./message.ts";
+import {
+  type OptionName,
+  type OptionSpec,
+  socketOptions,
+  type SocketTypeName,
+} from "./options.ts";
+import { POLL_IN, watcher } from "./watcher.ts";
+
+let zmq: Libzmq;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const intValue = new Int32Array(1);
+const longValue = new BigInt64Array(1);
+const optionLength = new BigUint64Array(1);
+const INT_MAX = 0x7fffffff;
+// After this many operations that completed at once, an awaited operation
+// yields to the event loop so a busy socket cannot starve timers and I/O.
+const SYNC_BUDGET = 256;
+// Received frames above this size are released from libzmq right away.
+const LARGE_FRAME = 65536;
+
+/** Options for an awaited send or receive. */
+export interface OperationOptions {
+  /** Aborts the wait; the promise rejects with the signal's reason and no message is lost. */
+  signal?: AbortSignal;
+}
+
+interface NativeState extends NativeSocket {
+  msg: BigUint64Array;
+  slot: number;
+}
+
+interface Pending<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+  frames: Uint8Array[] | null;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+function freeNative(native: NativeState): void {
+  if (native.slot >= 0) {
+    watcher().close(native.slot);
+    native.slot = -1;
+  }
+  closeNativeSocket(native);
+  zmq.zmq_msg_close(native.msg);
+}
+
+// A socket dropped without close() is closed here; close() unregisters it,
+// so nothing is freed twice.
+const socketFinalizer = new FinalizationRegistry<
+  { native: NativeState; context: Context }
+>(({ native, context }) => {
+  contextInternals(context).release(native);
+  freeNative(native);
+});
+
+/** What socket subclasses in other modules may reach (not public API). */
+export interface SocketInternals {
+  /** The live native handle; throws if the socket is closed. */
+  handle(operation: string): Pointer;
+  /** The ZmqError for the libzmq call that just failed. */
+  error(operation: string, endpoint?: string): ZmqError;
+}
+
+/** Reaches a socket's internals (for src/ modules only). */
+export let socketInternals: (socket: Socket) => SocketInternals;
+
+/** What every socket constructor accepts besides its options. */
+export interface SocketConstructorOptions {
+  /** The context to create the socket in (default: the shared {@link context}). */
+  context?: Context;
+}
+
+/**
+ * The base of every socket class. Use a concrete class such as `Push`,
+ * `Pull`, `Request` or `Reply`.
+ *
+ * @example
+ * ```ts
+ * import { Pull, Push } from "@zmq-ffi/zmq";
+ * const pull = new Pull();
+ * await pull.bind("tcp://127.0.0.1:*");
+ * const push = new Push();
+ * push.connect(pull.lastEndpoint);
+ * await push.send(["hello", "world"]);
+ * const [first, second] = await pull.receive();
+ * push.close();
+ * pull.close();
+ * ```
+ */
+export abstract class Socket {
+  #native: NativeState;
+  #context: Context;
+  #kind: SocketTypeName;
+  #written = new Map<string, unknown>();
+  #sendTimeout = -1;
+  #receiveTimeout = -1;
+  #senders: Pending<void>[] = [];
+  #receivers: Pending<Uint8Array[]>[] = [];
+  #budget = SYNC_BUDGET;
+  #yielding = false;
+  #onReady = () => {
+    this.#budget = SYNC_BUDGET;
+    this.#process();
+  };
+
+  /** @internal Use a concrete socket class. */
+  protected constructor(
+    kind: SocketTypeName,
+    type: number,
+    options: object = {},
+  ) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Socket options must be an object");
+    }
+    const { context = defaultContext, ...settings } = options as {
+      context?: Context;
+    } & Record<string, unknown>;
+    for (const name of Object.keys(settings)) {
+      const spec = (socketOptions as Record<string, OptionSpec>)[name];
+      if (spec === undefined || !appliesTo(spec, kind) || spec.access === "r") {
+        throw new TypeError(
+          `Unknown or read-only option '${name}' for ${this.constructor.name} sockets`,
+        );
+      }
+    }
+    zmq = loadLibzmq();
+    const handle = zmq.zmq_socket(contextInternals(context).handle(), type);
+    if (handle === null) {
+      throw lastError("create socket", { socketType: this.constructor.name });
+    }
+    const msg = new BigUint64Array(MSG_T_SIZE / 8);
+    zmq.zmq_msg_init(msg);
+    this.#native = { handle, msg, slot: -1 };
+    this.#native.onClose = () => this.#closed("context");
+    this.#context = context;
+    this.#kind = kind;
+    contextInternals(context).adopt(this.#native);
+    socketFinalizer.register(this, { native: this.#native, context }, this);
+    try {
+      for (const [name, value] of Object.entries(settings)) {
+        if (value !== undefined) this.setOption(name as OptionName, value);
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /** The context this socket belongs to. */
+  get context(): Context {
+    return this.#context;
+  }
+
+  /** True once the socket (or its context) was closed. */
+  get closed(): boolean {
+    return this.#native.handle === null;
+  }
+
+  /** True when a message can be received now without waiting (ZMQ_EVENTS). */
+  get readable(): boolean {
+    return (this.#events("readable") & POLLIN) !== 0;
+  }
+
+  /** True when a message can be sent now without waiting (ZMQ_EVENTS). */
+  get writable(): boolean {
+    return (this.#events("writable") & POLLOUT) !== 0;
+  }
+
+  static {
+    socketInternals = (socket) => ({
+      handle: (operation) => socket.#handle(operation),
+      error: (operation, endpoint) => socket.#error(operation, endpoint),
+    });
+  }
+
+  #handle(operation: string): Pointer {
+    const handle = this.#native.handle;
+    if (handle === null) {
+      throw new ZmqError(
+        this.#context.closed ? "ETERM" : "EBADF",
+        `Socket is closed: cannot ${operation} on a closed ${this.constructor.name} socket`,
+        { operation },
+      );
+    }
+    return handle;
+  }
+
+  #error(operation: string, endpoint?: string): ZmqError {
+    return lastError(operation, {
+      socketType: this.constructor.name,
+      endpoint,
+    });
+  }
+
+  #events(operation: string): number {
+    const handle = this.#handle(operation);
+    optionLength[0] = 4n;
+    if (
+      zmq.zmq_getsockopt(
+        handle,
+        SocketOption.EVENTS,
+        intValue,
+        optionLength,
+      ) !==
+        0
+    ) {
+      throw this.#error(operation);
+    }
+    return intValue[0];
+  }
+
+  // ---- endpoints -------------------------------------------------------
+
+  #endpoint(operation: string, endpoint: unknown): Uint8Array {
+    if (typeof endpoint !== "string") {
+      throw new TypeError(
+        `${operation}: endpoint must be a string such as "tcp://127.0.0.1:5555", got ${typeof endpoint}`,
+      );
+    }
+    if (endpoint.length === 0) {
+      throw new TypeError(`${operation}: endpoint must not be empty`);
+    }
+    if (endpoint.includes("\0")) {
+      throw new TypeError(`${operation}: endpoint must not contain NUL`);
+    }
+    return encoder.encode(endpoint + "\0");
+  }
+
+  /**
+   * Binds to an endpoint now (`tcp://127.0.0.1:*` picks a free port; read
+   * {@link Socket.lastEndpoint}). Throws ZmqError, e.g. EADDRINUSE.
+   */
+  bindSync(endpoint: string): void {
+    const address = this.#endpoint("bind", endpoint);
+    if (zmq.zmq_bind(this.#handle("bind"), address) !== 0) {
+      throw this.#error("bind", endpoint);
+    }
+  }
+
+  /** Binds to an endpoint; resolves when bound (the zeromq.js form of {@link Socket.bindSync}). */
+  bind(endpoint: string): Promise<void> {
+    try {
+      this.bindSync(endpoint);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Stops listening on a bound endpoint now. */
+  unbindSync(endpoint: string): void {
+    const address = this.#endpoint("unbind", endpoint);
+    if (zmq.zmq_unbind(this.#handle("unbind"), address) !== 0) {
+      throw this.#error("unbind", endpoint);
+    }
+  }
+
+  /** Stops listening on a bound endpoint (the zeromq.js form of {@link Socket.unbindSync}). */
+  unbind(endpoint: string): Promise<void> {
+    try {
+      this.unbindSync(endpoint);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Connects to an endpoint; libzmq connects (and reconnects) in the background. */
+  connect(endpoint: string): void {
+    const address = this.#endpoint("connect", endpoint);
+    if (zmq.zmq_connect(this.#handle("connect"), address) !== 0) {
+      throw this.#error("connect", endpoint);
+    }
+  }
+
+  /** Disconnects from an endpoint given to {@link Socket.connect}. */
+  disconnect(endpoint: string): void {
+    const address = this.#endpoint("disconnect", endpoint);
+    if (zmq.zmq_disconnect(this.#handle("disconnect"), address) !== 0) {
+      throw this.#error("disconnect", endpoint);
+    }
+  }
+
+  // ---- options ---------------------------------------------------------
+
+  #spec(name: string): OptionSpec {
+    const spec = (socketOptions as Record<string, OptionSpec>)[name];
+    if (spec === undefined || !appliesTo(spec, this.#kind)) {
+      throw new TypeError(
+        `Unknown option '${name}' for ${this.constructor.name} sockets`,
+      );
+    }
+    if (spec.draft && !capability.draft) {
+      throw new ZmqError(
+        "ENOTSUP",
+        `Option '${name}' needs a libzmq built with the draft API (capability.draft is false)`,
+        { operation: `option ${name}` },
+      );
+    }
+    if (spec.curve && !capability.curve) {
+      throw new ZmqError(
+        "ENOTSUP",
+        `Option '${name}' needs a libzmq built with CURVE support (capability.curve is false)`,
+        { operation: `option ${name}` },
+      );
+    }
+    return spec;
+  }
+
+  /**
+   * Reads a socket option by its name in the option table (the typed
+   * properties call this). Write-only options give the last value written.
+   */
+  getOption(name: OptionName): unknown {
+    const spec = this.#spec(name);
+    const handle = this.#handle(`read option ${name}`);
+    if (spec.access === "w") {
+      return this.#written.get(name) ??
+        (spec.type === "boolean" ? false : null);
+    }
+    let buffer: Int32Array | BigInt64Array | Uint8Array;
+    switch (spec.type) {
+      case "number":
+      case "boolean":
+      case "mechanism":
+        buffer = intValue;
+        break;
+      case "int64":
+      case "bigint":
+        buffer = longValue;
+        break;
+      case "key":
+        buffer = new Uint8Array(41);
+        break;
+      default:
+        buffer = new Uint8Array(1024);
+    }
+    optionLength[0] = BigInt(buffer.byteLength);
+    if (zmq.zmq_getsockopt(handle, spec.id, buffer, optionLength) !== 0) {
+      throw this.#error(`read option ${name}`);
+    }
+    const length = Number(optionLength[0]);
+    switch (spec.type) {
+      case "number":
+        return intValue[0];
+      case "boolean":
+        return intValue[0] !== 0;
+      case "mechanism":
+        return [null, "plain", "curve", "gssapi"][intValue[0]] ?? null;
+      case "int64":
+        return Number(longValue[0]);
+      case "bigint":
+        return BigInt.asUintN(64, longValue[0]);
+      case "binary":
+        return (buffer as Uint8Array).slice(0, length);
+      default: // string and key: NUL-terminated
+        return decoder.decode(
+          (buffer as Uint8Array).subarray(0, Math.max(0, length - 1)),
+        );
+    }
+  }
+
+  /** Sets a socket option by its name in the option table (the typed properties call this). */
+  setOption(name: OptionName, value: unknown): void {
+    const spec = this.#spec(name);
+    if (spec.access === "r") {
+      throw new TypeError(`Option '${name}' is read-only`);
+    }
+    const bytes = encodeOption(name, spec, value);
+    const handle = this.#handle(`set option ${name}`);
+    if (
+      zmq.zmq_setsockopt(handle, spec.id, bytes, BigInt(bytes.byteLength)) !== 0
+    ) {
+      throw this.#error(`set option ${name}`);
+    }
+    if (spec.access === "w") this.#written.set(name, value);
+    if (spec.id === SocketOption.SNDTIMEO) this.#sendTimeout = value as number;
+    if (spec.id === SocketOption.RCVTIMEO) {
+      this.#receiveTimeout = value as number;
+    }
+  }
+
+  /** Sets a raw option: used by subclasses for subscribe and friends. @internal */
+  protected setRawOption(
+    operation: string,
+    id: number,
+    value: Uint8Array,
+  ): void {
+    const handle = this.#handle(operation);
+    if (zmq.zmq_setsockopt(handle, id, value, BigInt(value.byteLength)) !== 0) {
+      throw this.#error(operation);
+    }
+  }
+
+  // ---- sending ---------------------------------------------------------
+
+  // Sends every frame; false when the first frame would block (nothing sent).
+  #sendFrames(frames: Uint8Array[], flags: number, operation: string): boolean {
+    const handle = this.#handle(operation);
+    const last = frames.length - 1;
+    for (let index = 0; index <= last; index++) {
+      const frame = frames[index];
+      const more = index < last ? SNDMORE : 0;
+      for (;;) {
+        if (
+          zmq.zmq_send(handle, frame, BigInt(frame.byteLength), flags | more) >=
+            0
+        ) break;
+        const errno = zmq.zmq_errno();
+        const code = errorCode(errno);
+        if (code === "EINTR" && (flags & DONTWAIT) === 0) continue;
+        if (code === "EAGAIN" && index === 0) {
+          if (flags & DONTWAIT) return false;
+        }
+        throw zmqError(code, operation, {
+          socketType: this.constructor.name,
+        }, errno);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sends a message if it can be queued now; returns false (sending nothing)
+   * when it would have to wait, or when awaited sends are still queued ahead.
+   */
+  protected trySendMessage(message: Message): boolean {
+    const frames = toFrames(message);
+    if (this.#senders.length > 0) {
+      this.#handle("send");
+      return false;
+    }
+    const sent = this.#sendFrames(frames, DONTWAIT, "send");
+    if (this.#receivers.length > 0) this.#process();
+    return sent;
+  }
+
+  /** Sends a message, blocking the thread up to sendTimeout. @internal */
+  protected sendMessageSync(message: Message): void {
+    const frames = toFrames(message);
+    if (this.#senders.length > 0) {
+      throw new ZmqError(
+        "EBUSY",
+        "sendSync cannot overtake awaited sends that are still queued",
+        { operation: "send" },
+      );
+    }
+    this.#sendFrames(frames, 0, "send");
+    if (this.#receivers.length > 0) this.#process();
+  }
+
+  /** Sends a message, waiting without blocking the event loop. @internal */
+  protected sendMessage(
+    message: Message,
+    options?: OperationOptions,
+  ): Promise<void> {
+    let frames: Uint8Array[];
+    try {
+      frames = toFrames(message);
+      this.#handle("send");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#senders.length === 0 && this.#budget > 0) {
+      try {
+        if (this.#sendFrames(frames, DONTWAIT, "send")) {
+          this.#budget--;
+          if (this.#receivers.length > 0) this.#process();
+          return Promise.resolve();
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#enqueue(this.#senders, frames, signal, this.#sendTimeout);
+  }
+
+  // ---- receiving -------------------------------------------------------
+
+  #receiveFrames(flags: number, operation: string): Uint8Array[] | null {
+    const handle = this.#handle(operation);
+    const msg = this.#native.msg;
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      let size = zmq.zmq_msg_recv(msg, handle, flags);
+      if (size < 0) {
+        const errno = zmq.zmq_errno();
+        const code = errorCode(errno);
+        if (code === "EINTR" && (flags & DONTWAIT) === 0) continue;
+        if (code === "EAGAIN" && frames.length === 0 && (flags & DONTWAIT)) {
+          return null;
+        }
+        throw zmqError(code, operation, {
+          socketType: this.constructor.name,
+        }, errno);
+      }
+      if (size === INT_MAX) size = Number(zmq.zmq_msg_size(msg));
+      frames.push(
+        size === 0
+          ? new Uint8Array(0)
+          : backend.copyOut(zmq.zmq_msg_data(msg), size),
+      );
+      const more = zmq.zmq_msg_more(msg);
+      if (size > LARGE_FRAME) {
+        zmq.zmq_msg_close(msg);
+        zmq.zmq_msg_init(msg);
+      }
+      if (!more) return frames;
+      flags &= ~DONTWAIT; // the rest of a multipart message is already here
+    }
+  }
+
+  /** Receives a message if one is queued now; null otherwise. @internal */
+  protected tryReceiveMessage(): Uint8Array[] | null {
+    if (this.#receivers.length > 0) {
+      this.#handle("receive");
+      return null;
+    }
+    const frames = this.#receiveFrames(DONTWAIT, "receive");
+    if (this.#senders.length > 0) this.#process();
+    return frames;
+  }
+
+  /** Receives a message, blocking the thread up to receiveTimeout. @internal */
+  protected receiveMessageSync(): Uint8Array[] {
+    if (this.#receivers.length > 0) {
+      throw new ZmqError(
+        "EBUSY",
+        "receiveSync cannot overtake awaited receives that are still waiting",
+        { operation: "receive" },
+      );
+    }
+    const frames = this.#receiveFrames(0, "receive") as Uint8Array[];
+    if (this.#senders.length > 0) this.#process();
+    return frames;
+  }
+
+  /** Receives a message, waiting without blocking the event loop. @internal */
+  protected receiveMessage(options?: OperationOptions): Promise<Uint8Array[]> {
+    const signal = options?.signal;
+    try {
+      this.#handle("receive");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#receivers.length === 0 && this.#budget > 0) {
+      try {
+        const frames = this.#receiveFrames(DONTWAIT, "receive");
+        if (frames !== null) {
+          this.#budget--;
+          if (this.#senders.length > 0) this.#process();
+          return Promise.resolve(frames);
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#enqueue(this.#receivers, null, signal, this.#receiveTimeout);
+  }
+
+  // ---- waiting ---------------------------------------------------------
+
+  #enqueue<T>(
+    queue: Pending<T>[],
+    frames: Uint8Array[] | null,
+    signal: AbortSignal | undefined,
+    timeout: number,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending<T> = {
+        resolve,
+        reject,
+        frames,
+        signal,
+        onAbort: undefined,
+        timer: undefined,
+      };
+      queue.push(pending);
+      if (signal !== undefined) {
+        pending.onAbort = () => {
+          this.#forget(queue, pending);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", pending.onAbort, { once: true });
+      }
+      if (timeout >= 0) {
+        const operation = frames === null ? "receive" : "send";
+        pending.timer = setTimeout(() => {
+          this.#forget(queue, pending);
+          reject(zmqError("EAGAIN", operation, {
+            socketType: this.constructor.name,
+          }));
+        }, timeout);
+      }
+      if (this.#budget <= 0) this.#yieldThenProcess();
+      else this.#process();
+    });
+  }
+
+  #forget<T>(queue: Pending<T>[], pending: Pending<T>): void {
+    const index = queue.indexOf(pending);
+    if (index >= 0) queue.splice(index, 1);
+    this.#settled(pending);
+    if (this.#senders.length === 0 && this.#receivers.length === 0) {
+      this.#disarm();
+    }
+  }
+
+  #settled<T>(pending: Pending<T>): void {
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    if (pending.onAbort !== undefined) {
+      pending.signal?.removeEventListener("abort", pending.onAbort);
+    }
+  }
+
+  #yieldThenProcess(): void {
+    if (this.#yielding) return;
+    this.#yielding = true;
+    setImmediate(() => {
+      this.#yielding = false;
+      this.#budget = SYNC_BUDGET;
+      this.#process();
+    });
+  }
+
+  // Completes queued operations while libzmq allows, in call order, then arms
+  // the watcher if any remain. Every send or receive may consume the edge of
+  // ZMQ_FD, so both queues are retried until neither makes progress.
+  #process(): void {
+    if (this.#native.handle === null || this.#yielding) return;
+    const receivers = this.#receivers;
+    const senders = this.#senders;
+    let progress = true;
+    while (progress) {
+      progress = false;
+      while (receivers.length > 0) {
+        let frames: Uint8Array[] | null;
+        try {
+          frames = this.#receiveFrames(DONTWAIT, "receive");
+        } catch (error) {
+          this.#failAll(receivers, error);
+          break;
+        }
+        if (frames === null) break;
+        const pending = receivers.shift()!;
+        this.#settled(pending);
+        pending.resolve(frames);
+        progress = true;
+      }
+      while (senders.length > 0) {
+        const pending = senders[0];
+        let sent: boolean;
+        try {
+          sent = this.#sendFrames(pending.frames!, DONTWAIT, "send");
+        } catch (error) {
+          senders.shift();
+          this.#settled(pending);
+          pending.reject(error);
+          continue;
+        }
+        if (!sent) break;
+        senders.shift();
+        this.#settled(pending);
+        pending.resolve();
+        progress = true;
+      }
+    }
+    if (receivers.length > 0 || senders.length > 0) this.#arm();
+    else this.#disarm();
+  }
+
+  #arm(): void {
+    const native = this.#native;
+    if (native.slot < 0) native.slot = watcher().open(this.#fd());
+    // ZMQ_FD signals readability for both directions.
+    watcher().arm(native.slot, POLL_IN, this.#onReady, true);
+  }
+
+  #disarm(): void {
+    if (this.#native.slot >= 0) watcher().disarm(this.#native.slot);
+  }
+
+  #fd(): number {
+    const handle = this.#handle("wait");
+    const fd = new BigInt64Array(1);
+    optionLength[0] = 8n;
+    if (zmq.zmq_getsockopt(handle, SocketOption.FD, fd, optionLength) !== 0) {
+      throw this.#error("wait");
+    }
+    return optionLength[0] === 4n
+      ? new Int32Array(fd.buffer)[0]
+      : Number(fd[0]);
+  }
+
+  #failAll<T>(queue: Pending<T>[], error: unknown): void {
+    for (const pending of queue.splice(0)) {
+      this.#settled(pending);
+      pending.reject(error);
+    }
+  }
+
+  #closed(reason: "context" | "close"): void {
+    const error = reason === "context"
+      ? zmqError("ETERM", "wait", { socketType: this.constructor.name })
+      : new ZmqError(
+        "EBADF",
+        `Socket was closed while the operation was waiting`,
+        { operation: "close" },
+      );
+    const native = this.#native;
+    if (native.slot >= 0) {
+      watcher().close(native.slot);
+      native.slot = -1;
+    }
+    this.#failAll(this.#senders, error);
+    this.#failAll(this.#receivers, error);
+    if (reason === "context") {
+      socketFinalizer.unregister(this);
+      zmq.zmq_msg_close(native.msg);
+    }
+  }
+
+  /**
+   * Closes the socket; idempotent. Awaited operations still waiting reject with
+   * code EBADF. Unsent messages are dropped unless `linger` was raised, in which
+   * case libzmq keeps delivering them in the background until the context closes.
+   */
+  close(): void {
+    const native = this.#native;
+    if (native.handle === null) return;
+    socketFinalizer.unregister(this);
+    contextInternals(this.#context).release(native);
+    this.#closed("close");
+    closeNativeSocket(native);
+    zmq.zmq_msg_close(native.msg);
+  }
+
+  /** Same as {@link Socket.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function appliesTo(spec: OptionSpec, kind: SocketTypeName): boolean {
+  return spec.on === "all" || spec.on.includes(kind);
+}
+
+function encodeOption(
+  name: string,
+  spec: OptionSpec,
+  value: unknown,
+): Uint8Array | Int32Array | BigInt64Array {
+  switch (spec.type) {
+    case "boolean":
+      if (typeof value !== "boolean") {
+        throw new TypeError(
+          `Option '${name}' must be a boolean, got ${typeof value}`,
+        );
+      }
+      return Int32Array.of(value ? 1 : 0);
+    case "number": {
+      if (typeof value !== "number") {
+        throw new TypeError(
+          `Option '${name}' must be a number, got ${typeof value}`,
+        );
+      }
+      const min = spec.min ?? -0x80000000;
+      const max = spec.max ?? INT_MAX;
+      if (!Number.isInteger(value) || value < min || value > max) {
+        throw new RangeError(
+          `Option '${name}' must be an integer from ${min} to ${max}, got ${value}`,
+        );
+      }
+      return Int32Array.of(value);
+    }
+    case "int64":
+    case "bigint": {
+      if (typeof value !== "number" && typeof value !== "bigint") {
+        throw new TypeError(
+          `Option '${name}' must be a number or bigint, got ${typeof value}`,
+        );
+      }
+      if (typeof value === "number" && !Number.isSafeInteger(value)) {
+        throw new RangeError(
+          `Option '${name}' must be an integer, got ${value}`,
+        );
+      }
+      const big = BigInt(value);
+      const [min, max] = spec.type === "bigint"
+        ? [0n, (1n << 64n) - 1n]
+        : [BigInt(spec.min ?? -(2 ** 53)), (1n << 63n) - 1n];
+      if (big < min || big > max) {
+        throw new RangeError(`Option '${name}' is out of range: ${value}`);
+      }
+      return BigInt64Array.of(BigInt.asIntN(64, big));
+    }
+    case "string":
+      if (typeof value !== "string") {
+        throw new TypeError(
+          `Option '${name}' must be a string, got ${typeof value}`,
+        );
+      }
+      return encoder.encode(value);
+    case "binary":
+      if (typeof value !== "string" && !(value instanceof Uint8Array)) {
+        throw new TypeError(`Option '${name}' must be a string or Uint8Array`);
+      }
+      if (name === "routingId") {
+        const bytes = toFrame(value);
+        if (bytes.length < 1 || bytes.length > 255) {
+          throw new RangeError(
+            `Option 'routingId' must be 1 to 255 bytes, got ${bytes.length}`,
+          );
+        }
+        return bytes;
+      }
+      return toFrame(value);
+    case "key":
+      if (typeof value === "string") {
+        if (value.length !== 40) {
+          throw new RangeError(
+            `Option '${name}' must be a 40-character z85 key or 32 bytes, got ${value.length} characters`,
+          );
+        }
+        return encoder.encode(value);
+      }
+      if (value instanceof Uint8Array) {
+        if (value.length !== 32) {
+          throw new RangeError(
+            `Option '${name}' must be 32 bytes, got ${value.length}`,
+          );
+        }
+        return value;
+      }
+      throw new TypeError(
+        `Option '${name}' must be a z85 string or a Uint8Array`,
+      );
+    default:
+      throw new TypeError(`Option '${name}' cannot be set`);
+  }
+}

@@ -1,0 +1,497 @@
+/**
+ * One class per socket type, with zeromq.js v6 names: Pair, Publisher,
+ * Subscriber, Request, Reply, Dealer, Router, Pull, Push, XPublisher,
+ * XSubscriber and Stream.
+ *
+ * @module
+ */
+import { SocketOption, SocketType } from "../ffi/constants.ts";
+import type { Message } from "./message.ts";
+import { toFrame } from "./message.ts";
+import {
+  type OptionName,
+  optionsFor,
+  type SocketOptionsInit,
+  type SocketOptionsOf,
+  type SocketTypeName,
+} from "./options.ts";
+import {
+  type OperationOptions,
+  Socket,
+  type SocketConstructorOptions,
+} from "./socket.ts";
+
+/** Constructor options of a socket of type S: its writable options plus `context`. */
+export type SocketOptions<S extends SocketTypeName> =
+  & SocketOptionsInit<S>
+  & SocketConstructorOptions;
+
+/** The sending side of a socket. */
+export interface Writable {
+  /**
+   * Sends a message (one frame or an array of frames), resolving once libzmq
+   * has queued it. While the high-water mark is reached it waits without
+   * blocking the event loop, up to `sendTimeout` (then rejects with EAGAIN).
+   * Concurrent sends complete in call order.
+   */
+  send(message: Message, options?: OperationOptions): Promise<void>;
+  /** Sends a message if it can be queued now; false (nothing sent) if it would wait. */
+  trySend(message: Message): boolean;
+  /**
+   * Sends a message, blocking the calling thread (and so the event loop) up to
+   * `sendTimeout`. Meant for scripts and worker threads.
+   */
+  sendSync(message: Message): void;
+}
+
+/** The receiving side of a socket. */
+export interface Readable {
+  /**
+   * Receives the next message as an array of frames, waiting without blocking
+   * the event loop, up to `receiveTimeout` (then rejects with EAGAIN).
+   */
+  receive(options?: OperationOptions): Promise<Uint8Array[]>;
+  /** Receives a message if one is queued now; null otherwise. */
+  tryReceive(): Uint8Array[] | null;
+  /**
+   * Receives a message, blocking the calling thread (and so the event loop)
+   * up to `receiveTimeout`. Meant for scripts and worker threads.
+   */
+  receiveSync(): Uint8Array[];
+  /** Iterates over incoming messages until the socket is closed. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]>;
+}
+
+/**
+ * Base of the socket types that only send (Push, Publisher).
+ *
+ * @example
+ * ```ts
+ * import { Push } from "@zmq-ffi/zmq";
+ * const push = new Push();
+ * push.connect("tcp://127.0.0.1:5557");
+ * await push.send("work");
+ * push.close();
+ * ```
+ */
+export abstract class WritableSocket extends Socket implements Writable {
+  /** {@inheritDoc Writable.send} */
+  send(message: Message, options?: OperationOptions): Promise<void> {
+    return this.sendMessage(message, options);
+  }
+  /** {@inheritDoc Writable.trySend} */
+  trySend(message: Message): boolean {
+    return this.trySendMessage(message);
+  }
+  /** {@inheritDoc Writable.sendSync} */
+  sendSync(message: Message): void {
+    this.sendMessageSync(message);
+  }
+}
+
+/**
+ * Base of the socket types that receive (Pull, Subscriber, and the duplex ones).
+ *
+ * @example
+ * ```ts
+ * import { Pull } from "@zmq-ffi/zmq";
+ * const pull = new Pull();
+ * await pull.bind("tcp://127.0.0.1:*");
+ * const message = pull.tryReceive(); // null: nothing sent yet
+ * pull.close();
+ * ```
+ */
+export abstract class ReadableSocket extends Socket implements Readable {
+  /** {@inheritDoc Readable.receive} */
+  receive(options?: OperationOptions): Promise<Uint8Array[]> {
+    return this.receiveMessage(options);
+  }
+  /** {@inheritDoc Readable.tryReceive} */
+  tryReceive(): Uint8Array[] | null {
+    return this.tryReceiveMessage();
+  }
+  /** {@inheritDoc Readable.receiveSync} */
+  receiveSync(): Uint8Array[] {
+    return this.receiveMessageSync();
+  }
+  /** Iterates over incoming messages; ends quietly when the socket is closed. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]> {
+    const done = { value: undefined, done: true } as const;
+    const iterator: AsyncIterableIterator<Uint8Array[]> = {
+      next: () =>
+        this.receiveMessage().then(
+          (value) => ({ value, done: false }),
+          (error) => {
+            if (this.closed) return done;
+            throw error;
+          },
+        ),
+      return: () => Promise.resolve(done),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+}
+
+/**
+ * Base of the socket types that both send and receive.
+ *
+ * @example
+ * ```ts
+ * import { Pair } from "@zmq-ffi/zmq";
+ * const a = new Pair();
+ * const b = new Pair();
+ * a.bindSync("inproc://pair-example");
+ * b.connect("inproc://pair-example");
+ * a.sendSync("ping");
+ * console.log(new TextDecoder().decode(b.receiveSync()[0])); // "ping"
+ * a.close();
+ * b.close();
+ * ```
+ */
+export abstract class DuplexSocket extends ReadableSocket {}
+/** The sending methods of a duplex socket (shared with WritableSocket). */
+export interface DuplexSocket extends Writable {}
+for (const name of ["send", "trySend", "sendSync"] as const) {
+  Object.defineProperty(
+    DuplexSocket.prototype,
+    name,
+    Object.getOwnPropertyDescriptor(WritableSocket.prototype, name)!,
+  );
+}
+
+/** Installs the typed option properties of a socket type on its class. */
+export function defineOptions(
+  // deno-lint-ignore no-explicit-any
+  socketClass: abstract new (...args: any[]) => Socket,
+  kind: SocketTypeName,
+): void {
+  for (const name of optionsFor(kind)) {
+    Object.defineProperty(socketClass.prototype, name, {
+      get(this: Socket) {
+        return this.getOption(name as OptionName);
+      },
+      set(this: Socket, value: unknown) {
+        this.setOption(name as OptionName, value);
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
+
+/**
+ * ZMQ_PAIR: an exclusive connection to one peer.
+ *
+ * @example
+ * ```ts
+ * import { Pair } from "@zmq-ffi/zmq";
+ * const pair = new Pair({ linger: 0 });
+ * pair.bindSync("inproc://step");
+ * pair.close();
+ * ```
+ */
+export class Pair extends DuplexSocket {
+  /** Creates a Pair socket with the given options. */
+  constructor(options: SocketOptions<"pair"> = {}) {
+    super("pair", SocketType.PAIR, options);
+  }
+}
+/** The options of a {@link Pair} socket as typed properties. */
+export interface Pair extends SocketOptionsOf<"pair"> {}
+defineOptions(Pair, "pair");
+
+/**
+ * ZMQ_PUB: sends each message to every subscriber whose subscription matches.
+ *
+ * @example
+ * ```ts
+ * import { Publisher } from "@zmq-ffi/zmq";
+ * const pub = new Publisher();
+ * await pub.bind("tcp://127.0.0.1:*");
+ * await pub.send(["weather", "10001 25 60"]);
+ * pub.close();
+ * ```
+ */
+export class Publisher extends WritableSocket {
+  /** Creates a Publisher socket with the given options. */
+  constructor(options: SocketOptions<"pub"> = {}) {
+    super("pub", SocketType.PUB, options);
+  }
+}
+/** The options of a {@link Publisher} socket as typed properties. */
+export interface Publisher extends SocketOptionsOf<"pub"> {}
+defineOptions(Publisher, "pub");
+
+function subscriptionFrames(prefixes: (string | Uint8Array)[]): Uint8Array[] {
+  if (prefixes.length === 0) return [new Uint8Array(0)];
+  return prefixes.map((prefix, index) => {
+    if (typeof prefix !== "string" && !(prefix instanceof Uint8Array)) {
+      throw new TypeError(
+        `Subscription ${index} must be a string or Uint8Array, got ${typeof prefix}`,
+      );
+    }
+    return toFrame(prefix);
+  });
+}
+
+/**
+ * ZMQ_SUB: receives the messages of publishers that match its subscriptions.
+ * A new Subscriber receives nothing until you call {@link Subscriber.subscribe}.
+ *
+ * @example
+ * ```ts
+ * import { Subscriber } from "@zmq-ffi/zmq";
+ * const sub = new Subscriber();
+ * sub.connect("tcp://127.0.0.1:5556");
+ * sub.subscribe("10001");
+ * sub.close();
+ * ```
+ */
+export class Subscriber extends ReadableSocket {
+  /** Creates a Subscriber socket with the given options. */
+  constructor(options: SocketOptions<"sub"> = {}) {
+    super("sub", SocketType.SUB, options);
+  }
+
+  /** Subscribes to messages starting with each prefix; no argument subscribes to everything. */
+  subscribe(...prefixes: (string | Uint8Array)[]): void {
+    for (const frame of subscriptionFrames(prefixes)) {
+      this.setRawOption("subscribe", SocketOption.SUBSCRIBE, frame);
+    }
+  }
+
+  /** Removes subscriptions made with the same prefixes; no argument removes the "everything" one. */
+  unsubscribe(...prefixes: (string | Uint8Array)[]): void {
+    for (const frame of subscriptionFrames(prefixes)) {
+      this.setRawOption("unsubscribe", SocketOption.UNSUBSCRIBE, frame);
+    }
+  }
+}
+/** The options of a {@link Subscriber} socket as typed properties. */
+export interface Subscriber extends SocketOptionsOf<"sub"> {}
+defineOptions(Subscriber, "sub");
+
+/**
+ * ZMQ_REQ: sends a request, then must receive its reply before the next one.
+ *
+ * @example
+ * ```ts
+ * import { Request } from "@zmq-ffi/zmq";
+ * const req = new Request({ receiveTimeout: 1000 });
+ * req.connect("tcp://127.0.0.1:5555");
+ * await req.send("Hello");
+ * // const [reply] = await req.receive();
+ * req.close();
+ * ```
+ */
+export class Request extends DuplexSocket {
+  /** Creates a Request socket with the given options. */
+  constructor(options: SocketOptions<"req"> = {}) {
+    super("req", SocketType.REQ, options);
+  }
+}
+/** The options of a {@link Request} socket as typed properties. */
+export interface Request extends SocketOptionsOf<"req"> {}
+defineOptions(Request, "req");
+
+/**
+ * ZMQ_REP: receives a request, then must send its reply before the next one.
+ *
+ * @example
+ * ```ts
+ * import { Reply } from "@zmq-ffi/zmq";
+ * const rep = new Reply();
+ * await rep.bind("tcp://127.0.0.1:*");
+ * // for await (const [request] of rep) await rep.send("World");
+ * rep.close();
+ * ```
+ */
+export class Reply extends DuplexSocket {
+  /** Creates a Reply socket with the given options. */
+  constructor(options: SocketOptions<"rep"> = {}) {
+    super("rep", SocketType.REP, options);
+  }
+}
+/** The options of a {@link Reply} socket as typed properties. */
+export interface Reply extends SocketOptionsOf<"rep"> {}
+defineOptions(Reply, "rep");
+
+/**
+ * ZMQ_DEALER: sends round-robin to its peers and receives fairly from them,
+ * with no send/receive lock-step.
+ *
+ * @example
+ * ```ts
+ * import { Dealer } from "@zmq-ffi/zmq";
+ * const dealer = new Dealer({ routingId: "worker-1" });
+ * dealer.connect("tcp://127.0.0.1:5555");
+ * dealer.close();
+ * ```
+ */
+export class Dealer extends DuplexSocket {
+  /** Creates a Dealer socket with the given options. */
+  constructor(options: SocketOptions<"dealer"> = {}) {
+    super("dealer", SocketType.DEALER, options);
+  }
+}
+/** The options of a {@link Dealer} socket as typed properties. */
+export interface Dealer extends SocketOptionsOf<"dealer"> {}
+defineOptions(Dealer, "dealer");
+
+/** Options of {@link Router.connect}. */
+export interface RouterConnectOptions {
+  /** The routing id to give the peer at the other end of this connection. */
+  routingId?: string | Uint8Array;
+}
+
+/**
+ * ZMQ_ROUTER: receives each message prefixed with the routing id of its
+ * sender, and sends a message to the peer named by its first frame.
+ *
+ * @example
+ * ```ts
+ * import { Router } from "@zmq-ffi/zmq";
+ * const router = new Router({ mandatory: true });
+ * await router.bind("tcp://127.0.0.1:*");
+ * // for await (const [id, ...frames] of router) await router.send([id, "ok"]);
+ * router.close();
+ * ```
+ */
+export class Router extends DuplexSocket {
+  /** Creates a Router socket with the given options. */
+  constructor(options: SocketOptions<"router"> = {}) {
+    super("router", SocketType.ROUTER, options);
+  }
+
+  /** Connects to an endpoint, optionally naming the peer with a routing id. */
+  override connect(endpoint: string, options: RouterConnectOptions = {}): void {
+    if (options.routingId !== undefined) {
+      const id = options.routingId;
+      if (typeof id !== "string" && !(id instanceof Uint8Array)) {
+        throw new TypeError("routingId must be a string or Uint8Array");
+      }
+      const bytes = toFrame(id);
+      if (bytes.length < 1 || bytes.length > 255) {
+        throw new RangeError(
+          `routingId must be 1 to 255 bytes, got ${bytes.length}`,
+        );
+      }
+      this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, bytes);
+    }
+    super.connect(endpoint);
+  }
+}
+/** The options of a {@link Router} socket as typed properties. */
+export interface Router extends SocketOptionsOf<"router"> {}
+defineOptions(Router, "router");
+
+/**
+ * ZMQ_PULL: receives messages fairly from its Push peers.
+ *
+ * @example
+ * ```ts
+ * import { Pull } from "@zmq-ffi/zmq";
+ * const pull = new Pull();
+ * await pull.bind("tcp://127.0.0.1:*");
+ * // for await (const [job] of pull) console.log(new TextDecoder().decode(job));
+ * pull.close();
+ * ```
+ */
+export class Pull extends ReadableSocket {
+  /** Creates a Pull socket with the given options. */
+  constructor(options: SocketOptions<"pull"> = {}) {
+    super("pull", SocketType.PULL, options);
+  }
+}
+/** The options of a {@link Pull} socket as typed properties. */
+export interface Pull extends SocketOptionsOf<"pull"> {}
+defineOptions(Pull, "pull");
+
+/**
+ * ZMQ_PUSH: sends messages round-robin to its Pull peers.
+ *
+ * @example
+ * ```ts
+ * import { Push } from "@zmq-ffi/zmq";
+ * const push = new Push({ sendHighWaterMark: 1000 });
+ * push.connect("tcp://127.0.0.1:5557");
+ * push.close();
+ * ```
+ */
+export class Push extends WritableSocket {
+  /** Creates a Push socket with the given options. */
+  constructor(options: SocketOptions<"push"> = {}) {
+    super("push", SocketType.PUSH, options);
+  }
+}
+/** The options of a {@link Push} socket as typed properties. */
+export interface Push extends SocketOptionsOf<"push"> {}
+defineOptions(Push, "push");
+
+/**
+ * ZMQ_XPUB: a Publisher that also receives its subscribers' subscription
+ * messages (a first byte of 1 to subscribe, 0 to unsubscribe).
+ *
+ * @example
+ * ```ts
+ * import { XPublisher } from "@zmq-ffi/zmq";
+ * const xpub = new XPublisher({ verbose: true });
+ * await xpub.bind("tcp://127.0.0.1:*");
+ * xpub.close();
+ * ```
+ */
+export class XPublisher extends DuplexSocket {
+  /** Creates an XPublisher socket with the given options. */
+  constructor(options: SocketOptions<"xpub"> = {}) {
+    super("xpub", SocketType.XPUB, options);
+  }
+}
+/** The options of an {@link XPublisher} socket as typed properties. */
+export interface XPublisher extends SocketOptionsOf<"xpub"> {}
+defineOptions(XPublisher, "xpub");
+
+/**
+ * ZMQ_XSUB: a Subscriber that subscribes by sending subscription messages
+ * (a first byte of 1 then the prefix; 0 to unsubscribe).
+ *
+ * @example
+ * ```ts
+ * import { XSubscriber } from "@zmq-ffi/zmq";
+ * const xsub = new XSubscriber();
+ * xsub.connect("tcp://127.0.0.1:5556");
+ * await xsub.send(new Uint8Array([1])); // subscribe to everything
+ * xsub.close();
+ * ```
+ */
+export class XSubscriber extends DuplexSocket {
+  /** Creates an XSubscriber socket with the given options. */
+  constructor(options: SocketOptions<"xsub"> = {}) {
+    super("xsub", SocketType.XSUB, options);
+  }
+}
+/** The options of an {@link XSubscriber} socket as typed properties. */
+export interface XSubscriber extends SocketOptionsOf<"xsub"> {}
+defineOptions(XSubscriber, "xsub");
+
+/**
+ * ZMQ_STREAM: raw TCP. Each message is [connection id, data]; an empty data
+ * frame means connect or disconnect.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "@zmq-ffi/zmq";
+ * const stream = new Stream();
+ * await stream.bind("tcp://127.0.0.1:*");
+ * stream.close();
+ * ```
+ */
+export class Stream extends DuplexSocket {
+  /** Creates a Stream socket with the given options. */
+  constructor(options: SocketOptions<"stream"> = {}) {
+    super("stream", SocketType.STREAM, options);
+  }
+}
+/** The options of a {@link Stream} socket as typed properties. */
+export interface Stream extends SocketOptionsOf<"stream"> {}
+defineOptions(Stream, "stream");

@@ -1,0 +1,176 @@
+/**
+ * The main-thread side of the watcher thread: hands out slots for file
+ * descriptors, arms and disarms them, and calls back when one is ready. One
+ * watcher thread serves every socket and Poller of the process; it keeps the
+ * process alive only while something is armed with `keepAlive`.
+ *
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import { loadLibc } from "../ffi/load.ts";
+import {
+  ARMED,
+  CAPACITY,
+  EVENTS,
+  FD,
+  FIRED,
+  IDLE,
+  REVENTS,
+  SEQUENCE,
+  SLOT_COUNT,
+  SLOT_SIZE,
+  SLOTS_START,
+  STATE,
+  WAKE_PENDING,
+} from "./watcher_layout.ts";
+
+export { POLL_IN, POLL_OUT } from "./watcher_layout.ts";
+
+/** Called on the main thread with poll(2)'s revents when an armed slot is ready. */
+export type ReadyCallback = (revents: number) => void;
+
+interface Slot {
+  callback: ReadyCallback | null;
+  keepAlive: boolean;
+}
+
+type AtomicsWithWaitAsync = typeof Atomics & {
+  waitAsync(
+    array: Int32Array,
+    index: number,
+    value: number,
+  ): { async: boolean; value: Promise<string> | string };
+};
+
+class Watcher {
+  #shared = new Int32Array(
+    new SharedArrayBuffer(4 * (SLOTS_START + CAPACITY * SLOT_SIZE)),
+  );
+  #slots: Slot[] = [];
+  #free: number[] = [];
+  #worker: Worker;
+  #wakeWriteFd: number;
+  #wakeByte = new Uint8Array(1);
+  #alive = 0;
+
+  constructor() {
+    const libc = loadLibc();
+    const fds = new Int32Array(2);
+    if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
+    this.#wakeWriteFd = fds[1];
+    this.#worker = new Worker(new URL("./watcher_worker.ts", import.meta.url), {
+      workerData: { buffer: this.#shared.buffer, wakeFd: fds[0] },
+    });
+    this.#worker.unref();
+    this.#listen();
+  }
+
+  async #listen(): Promise<void> {
+    const shared = this.#shared;
+    for (;;) {
+      const seen = Atomics.load(shared, SEQUENCE);
+      const count = Atomics.load(shared, SLOT_COUNT);
+      for (let index = 0; index < count; index++) {
+        const base = SLOTS_START + index * SLOT_SIZE;
+        if (shared[base + STATE] !== FIRED) continue;
+        Atomics.store(shared, base + STATE, IDLE);
+        const slot = this.#slots[index];
+        const callback = slot.callback;
+        slot.callback = null;
+        this.#release(slot);
+        try {
+          callback?.(shared[base + REVENTS]);
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+      const wait = (Atomics as AtomicsWithWaitAsync).waitAsync(
+        shared,
+        SEQUENCE,
+        seen,
+      );
+      if (wait.async) await wait.value;
+    }
+  }
+
+  #retain(slot: Slot): void {
+    if (!slot.keepAlive && this.#alive++ === 0) this.#worker.ref();
+    slot.keepAlive = true;
+  }
+
+  #release(slot: Slot): void {
+    if (slot.keepAlive && --this.#alive === 0) this.#worker.unref();
+    slot.keepAlive = false;
+  }
+
+  /** Reserves a slot for a descriptor; returns its index. */
+  open(fd: number): number {
+    let index = this.#free.pop();
+    if (index === undefined) {
+      index = this.#slots.length;
+      if (index >= CAPACITY) {
+        throw new RangeError(
+          `zmq-ffi can wait on at most ${CAPACITY} sockets or descriptors at once`,
+        );
+      }
+      this.#slots.push({ callback: null, keepAlive: false });
+      Atomics.store(this.#shared, SLOT_COUNT, index + 1);
+    }
+    const base = SLOTS_START + index * SLOT_SIZE;
+    this.#shared[base + FD] = fd;
+    Atomics.store(this.#shared, base + STATE, IDLE);
+    return index;
+  }
+
+  /**
+   * Watches a slot for `events` (POLL_IN/POLL_OUT) until it fires once, then
+   * calls `callback`. `keepAlive` keeps the process running meanwhile.
+   */
+  arm(
+    index: number,
+    events: number,
+    callback: ReadyCallback,
+    keepAlive: boolean,
+  ): void {
+    const slot = this.#slots[index];
+    const shared = this.#shared;
+    const base = SLOTS_START + index * SLOT_SIZE;
+    slot.callback = callback;
+    if (keepAlive) this.#retain(slot);
+    else this.#release(slot);
+    const state = Atomics.load(shared, base + STATE);
+    if (state !== IDLE && shared[base + EVENTS] === events) return;
+    shared[base + EVENTS] = events;
+    Atomics.store(shared, base + STATE, ARMED);
+    if (Atomics.compareExchange(shared, WAKE_PENDING, 0, 1) === 0) {
+      loadLibc().write(this.#wakeWriteFd, this.#wakeByte, 1n);
+    }
+  }
+
+  /** Stops watching a slot (a fire already on its way is ignored). */
+  disarm(index: number): void {
+    const slot = this.#slots[index];
+    slot.callback = null;
+    this.#release(slot);
+    Atomics.store(this.#shared, SLOTS_START + index * SLOT_SIZE + STATE, IDLE);
+  }
+
+  /** Disarms and frees a slot; call before the descriptor is closed. */
+  close(index: number): void {
+    this.disarm(index);
+    this.#shared[SLOTS_START + index * SLOT_SIZE + FD] = -1;
+    this.#free.push(index);
+  }
+}
+
+let instance: Watcher | undefined;
+
+/** The process's watcher, started on first use. */
+export function watcher(): Watcher {
+  instance ??= new Watcher();
+  return instance;
+}
+
+export type { Watcher };
