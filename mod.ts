@@ -39,6 +39,7 @@ export {
   type ZmqErrorDetails,
 } from "./src/errors.ts";
 export { LibraryLoadError } from "./ffi/load.ts";
+export { Observer } from "./src/observer.ts";
 export type { Message, MessageLike } from "./src/message.ts";
 export {
   type OperationOptions,

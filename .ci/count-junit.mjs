@@ -27,7 +27,9 @@ for (const file of process.argv.slice(2)) {
   let filePassed = 0;
   let fileFailed = 0;
   for (const testcase of cases) {
-    const isGroup = names.some((name) => name.startsWith(`${testcase.name} > `));
+    const isGroup = names.some((name) =>
+      name.startsWith(`${testcase.name} > `)
+    );
     if (testcase.skipped || (isGroup && !testcase.failed)) continue;
     if (isGroup) {
       // A failing group counts only if none of its leaves reported the failure.
@@ -40,7 +42,9 @@ for (const file of process.argv.slice(2)) {
     if (testcase.failed) fileFailed++;
     else filePassed++;
   }
-  console.log(`${file.split("/").pop()}: ${filePassed} passed, ${fileFailed} failed`);
+  console.log(
+    `${file.split("/").pop()}: ${filePassed} passed, ${fileFailed} failed`,
+  );
   passed += filePassed;
   failed += fileFailed;
 }

@@ -20,7 +20,9 @@ const sink = new Pull();
 await sink.bind("tcp://127.0.0.1:*");
 const ventilator = new Push();
 await ventilator.bind("tcp://127.0.0.1:*");
-console.log(`ventilator on ${ventilator.lastEndpoint}, sink on ${sink.lastEndpoint}`);
+console.log(
+  `ventilator on ${ventilator.lastEndpoint}, sink on ${sink.lastEndpoint}`,
+);
 
 async function worker(id: number): Promise<number> {
   const tasks = new Pull();

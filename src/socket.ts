@@ -32,6 +32,7 @@ import {
   type SocketTypeName,
 } from "./options.ts";
 import { POLL_IN, watcher } from "./watcher.ts";
+import type { Observer } from "./observer.ts";
 
 let zmq: Libzmq;
 const encoder = new TextEncoder();
@@ -86,10 +87,31 @@ const socketFinalizer = new FinalizationRegistry<
 
 /** What socket subclasses in other modules may reach (not public API). */
 export interface SocketInternals {
-  /** The live native handle; throws if the socket is closed. */
+  /** The live native handle; throws if the socket is closed or lent. */
   handle(operation: string): Pointer;
   /** The ZmqError for the libzmq call that just failed. */
   error(operation: string, endpoint?: string): ZmqError;
+  /**
+   * Lends the socket to another thread (a Proxy): until giveBack(), every
+   * method throws EBUSY naming `owner`. Fails if operations are pending.
+   */
+  lend(owner: string): Pointer;
+  /** Ends a lend(); the socket is usable on this thread again. */
+  giveBack(): void;
+  /** The socket type name of the option table ("push", "router", ...). */
+  kind: SocketTypeName;
+  /** The context the socket belongs to. */
+  context: Context;
+}
+
+/** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
+let createObserver: ((socket: Socket) => Observer) | undefined;
+
+/** Registers how `socket.events` creates its observer (called by src/observer.ts). */
+export function registerObserverFactory(
+  factory: (socket: Socket) => Observer,
+): void {
+  createObserver = factory;
 }
 
 /** Reaches a socket's internals (for src/ modules only). */
@@ -129,6 +151,8 @@ export abstract class Socket {
   #receivers: Pending<Uint8Array[]>[] = [];
   #budget = SYNC_BUDGET;
   #yielding = false;
+  #lentTo: string | null = null;
+  #observer: Observer | undefined;
   #onReady = () => {
     this.#budget = SYNC_BUDGET;
     this.#process();
@@ -201,6 +225,12 @@ export abstract class Socket {
     socketInternals = (socket) => ({
       handle: (operation) => socket.#handle(operation),
       error: (operation, endpoint) => socket.#error(operation, endpoint),
+      lend: (owner) => socket.#lend(owner),
+      giveBack: () => {
+        socket.#lentTo = null;
+      },
+      kind: socket.#kind,
+      context: socket.#context,
     });
   }
 
@@ -213,7 +243,40 @@ export abstract class Socket {
         { operation },
       );
     }
+    if (this.#lentTo !== null) {
+      throw new ZmqError(
+        "EBUSY",
+        `Cannot ${operation}: this ${this.constructor.name} socket is in use by ${this.#lentTo} on another thread`,
+        { operation },
+      );
+    }
     return handle;
+  }
+
+  #lend(owner: string): Pointer {
+    const handle = this.#handle("lend");
+    if (this.#senders.length > 0 || this.#receivers.length > 0) {
+      throw new ZmqError(
+        "EBUSY",
+        `Cannot hand this ${this.constructor.name} socket to ${owner}: awaited operations are pending on it`,
+        { operation: "lend" },
+      );
+    }
+    this.#disarm();
+    this.#lentTo = owner;
+    return handle;
+  }
+
+  /**
+   * The socket's event observer (connect, accept, disconnect, handshake, ...),
+   * created on first access.
+   */
+  get events(): Observer {
+    if (createObserver === undefined) {
+      throw new Error("zmq-ffi: the observer module is not loaded");
+    }
+    this.#observer ??= createObserver(this);
+    return this.#observer;
   }
 
   #error(operation: string, endpoint?: string): ZmqError {
@@ -748,6 +811,7 @@ export abstract class Socket {
     }
     this.#failAll(this.#senders, error);
     this.#failAll(this.#receivers, error);
+    this.#observer?.socketClosed();
     if (reason === "context") {
       socketFinalizer.unregister(this);
       zmq.zmq_msg_close(native.msg);
