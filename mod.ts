@@ -40,6 +40,13 @@ export {
 } from "./src/errors.ts";
 export { LibraryLoadError } from "./ffi/load.ts";
 export { Observer } from "./src/observer.ts";
+export {
+  Poller,
+  type PollEvents,
+  type PollOptions,
+  type PollResult,
+  type PollTarget,
+} from "./src/poller.ts";
 export type { Message, MessageLike } from "./src/message.ts";
 export {
   type OperationOptions,

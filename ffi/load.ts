@@ -111,6 +111,7 @@ export function loadLibzmq(): Libzmq {
     try {
       libzmq = backend.open(path, symbols);
       libzmqPath = path;
+      pin(path);
       return libzmq;
     } catch (error) {
       if (isPermissionError(error)) {
@@ -133,6 +134,24 @@ export function loadLibzmq(): Libzmq {
     `${source}. Tried:\n${failures.join("\n")}\n${installHelp}`,
     candidates,
   );
+}
+
+// libzmq's I/O threads keep running until a context is terminated, and the
+// default context never is. Deno unloads FFI libraries when it exits, which
+// would unmap code those threads are running (a crash at exit). Opening the
+// library once more with RTLD_NODELETE keeps it mapped until the process ends.
+function pin(path: string): void {
+  if (backend.os === "windows") return;
+  const RTLD_NOW = 2;
+  const RTLD_NODELETE = backend.os === "darwin" ? 0x80 : 0x1000;
+  try {
+    loadLibc().dlopen?.(
+      new TextEncoder().encode(path + "\0"),
+      RTLD_NOW | RTLD_NODELETE,
+    );
+  } catch {
+    // No libc dlopen: nothing to pin with; exits may then race the I/O threads.
+  }
 }
 
 let libc: Libc | undefined;

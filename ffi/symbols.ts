@@ -206,4 +206,6 @@ export const libcSymbols = {
   write: { parameters: ["i32", "buffer", "usize"], result: "i64" },
   // int close(int fd);
   close: { parameters: ["i32"], result: "i32" },
+  // void *dlopen(const char *filename, int flags);
+  dlopen: { parameters: ["buffer", "i32"], result: "pointer", optional: true },
 } as const satisfies Record<string, SymbolDefinition>;

@@ -102,6 +102,10 @@ export interface SocketInternals {
   kind: SocketTypeName;
   /** The context the socket belongs to. */
   context: Context;
+  /** The socket's ZMQ_FD (edge-triggered: re-check ZMQ_EVENTS after each wake-up). */
+  fd(): number;
+  /** ZMQ_EVENTS now (POLLIN | POLLOUT bits). */
+  events(): number;
 }
 
 /** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
@@ -231,6 +235,8 @@ export abstract class Socket {
       },
       kind: socket.#kind,
       context: socket.#context,
+      fd: () => socket.#fd(),
+      events: () => socket.#events("poll"),
     });
   }
 
