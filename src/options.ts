@@ -135,7 +135,7 @@ export const socketOptions = {
   /** ZMQ_LAST_ENDPOINT: the endpoint last bound or connected, with the port a wildcard resolved to. */
   lastEndpoint: { id: 32, type: "string", access: "r", on: "all" },
   /** ZMQ_ROUTER_MANDATORY: fail with EHOSTUNREACH instead of dropping a message to an unknown routing id. */
-  mandatory: { id: 33, type: "boolean", access: "w", on: ["router", "stream"] },
+  mandatory: { id: 33, type: "boolean", access: "w", on: ["router"] },
   /** ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE (-1: OS default, 0: off, 1: on). */
   tcpKeepalive: {
     id: 34,
