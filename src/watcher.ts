@@ -7,7 +7,8 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import { loadLibc } from "../ffi/load.ts";
+import type { Waker } from "../ffi/backend.ts";
+import { backend, loadLibc } from "../ffi/load.ts";
 import {
   ARMED,
   CAPACITY,
@@ -15,6 +16,7 @@ import {
   FD,
   FIRED,
   IDLE,
+  NOTIFY_PENDING,
   REVENTS,
   SEQUENCE,
   SLOT_COUNT,
@@ -52,40 +54,31 @@ class Watcher {
   #wakeWriteFd: number;
   #wakeByte = new Uint8Array(1);
   #alive = 0;
+  #waker: Waker | null;
 
   constructor() {
     const libc = loadLibc();
     const fds = new Int32Array(2);
     if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
     this.#wakeWriteFd = fds[1];
+    this.#waker = backend.createWaker(() => this.#drain());
     this.#worker = new Worker(new URL("./watcher_worker.ts", import.meta.url), {
-      workerData: { buffer: this.#shared.buffer, wakeFd: fds[0] },
+      workerData: {
+        buffer: this.#shared.buffer,
+        wakeFd: fds[0],
+        wakerToken: this.#waker?.token ?? null,
+      },
     });
     this.#worker.unref();
-    this.#listen();
+    if (this.#waker === null) this.#listen();
   }
 
+  // Where Atomics.waitAsync is the wake-up path (Bun).
   async #listen(): Promise<void> {
     const shared = this.#shared;
     for (;;) {
       const seen = Atomics.load(shared, SEQUENCE);
-      const count = Atomics.load(shared, SLOT_COUNT);
-      for (let index = 0; index < count; index++) {
-        const base = SLOTS_START + index * SLOT_SIZE;
-        if (shared[base + STATE] !== FIRED) continue;
-        Atomics.store(shared, base + STATE, IDLE);
-        const slot = this.#slots[index];
-        const callback = slot.callback;
-        slot.callback = null;
-        this.#release(slot);
-        try {
-          callback?.(shared[base + REVENTS]);
-        } catch (error) {
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-      }
+      this.#drain();
       const wait = (Atomics as AtomicsWithWaitAsync).waitAsync(
         shared,
         SEQUENCE,
@@ -95,13 +88,42 @@ class Watcher {
     }
   }
 
+  // Hands every fired slot to its callback.
+  #drain(): void {
+    const shared = this.#shared;
+    Atomics.store(shared, NOTIFY_PENDING, 0);
+    const count = Atomics.load(shared, SLOT_COUNT);
+    for (let index = 0; index < count; index++) {
+      const base = SLOTS_START + index * SLOT_SIZE;
+      if (shared[base + STATE] !== FIRED) continue;
+      Atomics.store(shared, base + STATE, IDLE);
+      const slot = this.#slots[index];
+      const callback = slot.callback;
+      slot.callback = null;
+      this.#release(slot);
+      try {
+        callback?.(shared[base + REVENTS]);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
   #retain(slot: Slot): void {
-    if (!slot.keepAlive && this.#alive++ === 0) this.#worker.ref();
+    if (!slot.keepAlive && this.#alive++ === 0) {
+      if (this.#waker !== null) this.#waker.ref();
+      else this.#worker.ref();
+    }
     slot.keepAlive = true;
   }
 
   #release(slot: Slot): void {
-    if (slot.keepAlive && --this.#alive === 0) this.#worker.unref();
+    if (slot.keepAlive && --this.#alive === 0) {
+      if (this.#waker !== null) this.#waker.unref();
+      else this.#worker.unref();
+    }
     slot.keepAlive = false;
   }
 

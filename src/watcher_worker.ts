@@ -6,13 +6,14 @@
  * @module
  */
 import { workerData } from "node:worker_threads";
-import { loadLibc } from "../ffi/load.ts";
+import { backend, loadLibc } from "../ffi/load.ts";
 import {
   ARMED,
   CAPACITY,
   EVENTS,
   FD,
   FIRED,
+  NOTIFY_PENDING,
   POLL_IN,
   REVENTS,
   SEQUENCE,
@@ -23,10 +24,13 @@ import {
   WAKE_PENDING,
 } from "./watcher_layout.ts";
 
-const { buffer, wakeFd } = workerData as {
+const { buffer, wakeFd, wakerToken } = workerData as {
   buffer: SharedArrayBuffer;
   wakeFd: number;
+  wakerToken: bigint | null;
 };
+// Where the runtime has a faster wake-up than Atomics.waitAsync, call it too.
+const wakeMain = wakerToken === null ? null : backend.wakerCaller(wakerToken);
 const shared = new Int32Array(buffer);
 const libc = loadLibc();
 // struct pollfd { int fd; short events; short revents; }: 8 bytes each.
@@ -70,5 +74,9 @@ for (;;) {
   if (fired) {
     Atomics.add(shared, SEQUENCE, 1);
     Atomics.notify(shared, SEQUENCE);
+    if (
+      wakeMain !== null &&
+      Atomics.compareExchange(shared, NOTIFY_PENDING, 0, 1) === 0
+    ) wakeMain();
   }
 }
