@@ -206,6 +206,8 @@ export const libcSymbols = {
   write: { parameters: ["i32", "buffer", "usize"], result: "i64" },
   // int close(int fd);
   close: { parameters: ["i32"], result: "i32" },
+  // void *memcpy(void *dest, const void *src, size_t n);
+  memcpy: { parameters: ["buffer", "pointer", "usize"], result: "void" },
   // void *dlopen(const char *filename, int flags);
   dlopen: { parameters: ["buffer", "i32"], result: "pointer", optional: true },
 } as const satisfies Record<string, SymbolDefinition>;
