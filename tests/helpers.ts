@@ -3,8 +3,11 @@
  *
  * @module
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadLibzmq } from "../ffi/load.ts";
 
 let counter = 0;
 const unique = () =>
@@ -104,6 +107,214 @@ export async function runChild(
         stdout,
         stderr,
         milliseconds: performance.now() - started,
+      });
+    });
+  });
+}
+
+/** The file URL of mod.ts, for child scripts that import the library. */
+export const modUrl: string = new URL("../mod.ts", import.meta.url).href;
+
+/**
+ * Runs a TypeScript program given as text on the same runtime as the tests
+ * (`runtimeArgs` go before the file, e.g. Deno's `--v8-flags=--expose-gc`).
+ * The program is written to a temporary file, removed afterwards.
+ */
+export async function runScript(
+  code: string,
+  options: {
+    env?: Record<string, string>;
+    timeout?: number;
+    runtimeArgs?: string[];
+  } = {},
+): Promise<ChildResult> {
+  const directory = await mkdtemp(join(tmpdir(), "zmq-ffi-child-"));
+  const file = join(directory, "child.ts");
+  try {
+    await writeFile(file, code);
+    return await runChild([...(options.runtimeArgs ?? []), file], options);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Receives the next message of a socket, waiting at most `milliseconds`;
+ * null when none arrived in time (the wait is aborted, nothing is lost).
+ */
+export async function receiveWithin(
+  socket: {
+    receive(options?: { signal?: AbortSignal }): Promise<Uint8Array[]>;
+  },
+  milliseconds: number,
+): Promise<Uint8Array[] | null> {
+  const controller = new AbortController();
+  const timeout = new Error("timed out");
+  const timer = setTimeout(() => controller.abort(timeout), milliseconds);
+  try {
+    return await socket.receive({ signal: controller.signal });
+  } catch (error) {
+    if (error === timeout) return null;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Publishes `message` until the subscriber receives a message (the
+ * subscription reached the publisher), at most `attempts` times 10 ms apart,
+ * and returns what it received. Later copies of `message` may still arrive.
+ */
+export async function publishUntilReceived(
+  publisher: { sendSync(message: string[] | string): void },
+  subscriber: {
+    receive(options?: { signal?: AbortSignal }): Promise<Uint8Array[]>;
+  },
+  message: string[] | string,
+  attempts = 300,
+): Promise<Uint8Array[]> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    publisher.sendSync(message);
+    const received = await receiveWithin(subscriber, 10);
+    if (received !== null) return received;
+  }
+  throw new Error(
+    `The subscriber received nothing after ${attempts} publications`,
+  );
+}
+
+/**
+ * An assert.throws / assert.rejects validator: a ZmqError with this code
+ * whose message matches `message` when given.
+ */
+export function zmqCode(
+  code: string,
+  message?: RegExp,
+): (error: unknown) => boolean {
+  return (error) => {
+    const actual = error as { name?: string; code?: string; message?: string };
+    if (actual?.name !== "ZmqError" || actual.code !== code) {
+      throw new Error(
+        `Expected ZmqError ${code}, got ${actual?.name} ${actual?.code}: ${actual?.message}`,
+      );
+    }
+    if (message !== undefined && !message.test(actual.message ?? "")) {
+      throw new Error(
+        `ZmqError ${code} message ${
+          JSON.stringify(actual.message)
+        } does not match ${message}`,
+      );
+    }
+    return true;
+  };
+}
+
+/** A fresh CURVE key pair from libzmq (zmq_curve_keypair), as z85 strings. */
+export function curveKeyPair(): { publicKey: string; secretKey: string } {
+  const publicKey = new Uint8Array(41);
+  const secretKey = new Uint8Array(41);
+  if (loadLibzmq().zmq_curve_keypair(publicKey, secretKey) !== 0) {
+    throw new Error("zmq_curve_keypair failed (libzmq without CURVE?)");
+  }
+  const decode = (bytes: Uint8Array) => text(bytes.subarray(0, 40));
+  return { publicKey: decode(publicKey), secretKey: decode(secretKey) };
+}
+
+/** The 32 bytes a z85 CURVE key stands for (zmq_z85_decode). */
+export function z85Decode(key: string): Uint8Array {
+  const bytes = new Uint8Array(32);
+  const source = new TextEncoder().encode(key + "\0");
+  if (loadLibzmq().zmq_z85_decode(bytes, source) === null) {
+    throw new Error(`Not a z85 key: ${key}`);
+  }
+  return bytes;
+}
+
+/**
+ * Resolves or rejects as `promise` does, but rejects with an Error naming
+ * `what` if that takes longer than `milliseconds`: a hang becomes a failure.
+ * The timer is cleared either way, so nothing outlives the test.
+ */
+export function within<T>(
+  promise: Promise<T>,
+  milliseconds: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out after ${milliseconds} ms: ${what}`)),
+      milliseconds,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves after the current macrotask (one turn of the event loop). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Result of {@link runChildUntil}. */
+export interface WatchedChildResult extends ChildResult {
+  /** Milliseconds from the start until `marker` appeared on stdout (null: never). */
+  markerAt: number | null;
+  /** True when the test killed the child because it was still running `aliveFor` ms after the marker. */
+  killed: boolean;
+}
+
+/**
+ * Runs a program like {@link runChild}, and once a line of its stdout
+ * contains `marker`, gives it `aliveFor` more milliseconds: if it is still
+ * running then, it is killed (`killed` is true). `timeout` bounds the whole
+ * run (default 20 s) in case the marker never comes.
+ */
+export async function runChildUntil(
+  args: string[],
+  options: { marker: string; aliveFor: number; timeout?: number },
+): Promise<WatchedChildResult> {
+  const { spawn } = await import("node:child_process");
+  const runtimeArgs = runtime === "deno"
+    ? ["run", "--allow-all", "--quiet", ...args]
+    : args;
+  const started = performance.now();
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, runtimeArgs, {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let markerAt: number | null = null;
+    let killed = false;
+    let aliveTimer: ReturnType<typeof setTimeout> | undefined;
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (markerAt === null && stdout.includes(options.marker)) {
+        markerAt = performance.now() - started;
+        aliveTimer = setTimeout(() => {
+          killed = true;
+          child.kill("SIGKILL");
+        }, options.aliveFor);
+      }
+    });
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(
+      () => child.kill("SIGKILL"),
+      options.timeout ?? 20000,
+    );
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(aliveTimer);
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        milliseconds: performance.now() - started,
+        markerAt,
+        killed,
       });
     });
   });
