@@ -55,12 +55,21 @@ export const backend: Backend = {
   ): LoadedSymbols<S> {
     const required: Record<string, FFIFunction> = {};
     const optional: Record<string, FFIFunction> = {};
+    const aliases: [string, string, FFIFunction][] = [];
     for (const [name, definition] of Object.entries(definitions)) {
-      (definition.optional ? optional : required)[name] = toBun(definition);
+      if (definition.name) {
+        aliases.push([name, definition.name, toBun(definition)]);
+      } else {(definition.optional ? optional : required)[name] = toBun(
+          definition,
+        );}
     }
     const bound: Record<string, unknown> = {
       ...ffi.dlopen(path, required).symbols,
     };
+    // An alias binds the same C function again with other types.
+    for (const [alias, name, fn] of aliases) {
+      bound[alias] = ffi.dlopen(path, { [name]: fn }).symbols[name];
+    }
     // Bun refuses a whole dlopen when one symbol is missing: probe optional
     // ones one at a time (the library is reference-counted, not reloaded).
     for (const [name, fn] of Object.entries(optional)) {

@@ -19,6 +19,7 @@ const nativeTypes: Record<NativeType, Deno.NativeResultType> = {
 
 function toDeno(definition: SymbolDefinition): Deno.ForeignFunction {
   return {
+    ...(definition.name ? { name: definition.name } : {}),
     parameters: definition.parameters.map((type) =>
       nativeTypes[type] as Deno.NativeType
     ),

@@ -21,6 +21,8 @@ export type NativeType =
 
 /** One C function: its parameter types, result type and whether it may be absent. */
 export interface SymbolDefinition {
+  /** The C name when the key is an alias (the same function with other types). */
+  readonly name?: string;
   readonly parameters: readonly NativeType[];
   readonly result: NativeType;
   readonly optional?: boolean;
@@ -183,6 +185,12 @@ export const symbols = {
     result: "i32",
     optional: true,
   },
+  // int zmq_poller_wait(void *poller, zmq_poller_event_t *event, long timeout);
+  zmq_poller_wait: {
+    parameters: ["pointer", "buffer", "i64"],
+    result: "i32",
+    optional: true,
+  },
   // int zmq_poller_fd(void *poller, zmq_fd_t *fd);
   zmq_poller_fd: {
     parameters: ["pointer", "buffer"],
@@ -208,6 +216,12 @@ export const libcSymbols = {
   close: { parameters: ["i32"], result: "i32" },
   // void *memcpy(void *dest, const void *src, size_t n);
   memcpy: { parameters: ["buffer", "pointer", "usize"], result: "void" },
+  // The same memcpy, copying from JavaScript memory to C memory.
+  memcpyToPointer: {
+    name: "memcpy",
+    parameters: ["pointer", "buffer", "usize"],
+    result: "void",
+  },
   // void *dlopen(const char *filename, int flags);
   dlopen: { parameters: ["buffer", "i32"], result: "pointer", optional: true },
 } as const satisfies Record<string, SymbolDefinition>;

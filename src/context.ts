@@ -14,6 +14,8 @@ export interface NativeSocket {
   handle: Pointer | null;
   /** Called when the socket is closed from outside (context close, finalizer). */
   onClose?: (reason: "context") => void;
+  /** Releases what refers to the socket (watcher slot, zmq poller) before zmq_close. */
+  beforeClose?: () => void;
 }
 
 /** What a Context's finalizer needs, so it never holds the Context itself. */
@@ -44,6 +46,7 @@ export interface ContextOptions {
 /** Closes a native socket once; safe to call twice. */
 export function closeNativeSocket(socket: NativeSocket): void {
   if (socket.handle === null) return;
+  socket.beforeClose?.();
   loadLibzmq().zmq_close(socket.handle);
   socket.handle = null;
 }

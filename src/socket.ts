@@ -14,7 +14,13 @@ import {
   SNDMORE,
   SocketOption,
 } from "../ffi/constants.ts";
-import { type Libc, type Libzmq, loadLibc, loadLibzmq } from "../ffi/load.ts";
+import {
+  backend,
+  type Libc,
+  type Libzmq,
+  loadLibc,
+  loadLibzmq,
+} from "../ffi/load.ts";
 import { capability } from "./capability.ts";
 import {
   closeNativeSocket,
@@ -52,6 +58,8 @@ const scratch = new Uint8Array(65536);
 const MAX_SCRATCH_STRING = Math.floor(scratch.length / 3);
 const smallSizes = Array.from({ length: 1025 }, (_, n) => BigInt(n));
 const resolved = Promise.resolve();
+const pollerEvent = new BigUint64Array(4); // zmq_poller_event_t
+const metadataMsg = new BigUint64Array(MSG_T_SIZE / 8);
 let libc: Libc;
 
 // Allocating a typed array costs ~0.7 us on Deno (each gets its own backing
@@ -98,22 +106,41 @@ export interface OperationOptions {
 interface NativeState extends NativeSocket {
   msg: BigUint64Array;
   slot: number;
+  // A zmq_poller (as void** for zmq_poller_destroy) for sockets without ZMQ_FD.
+  poller: BigUint64Array | null;
+}
+
+/** Per-message routing data of the draft socket types. */
+export interface MessageMetadata {
+  /** The peer to send to (Server, Peer) or that sent it. */
+  routingId?: number;
+  /** The group to send to (Radio) or that it was sent to (Dish). */
+  group?: string;
 }
 
 interface Pending<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
   frames: Uint8Array[] | null;
+  metadata: MessageMetadata | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-function freeNative(native: NativeState): void {
+// Runs before zmq_close, whoever closes the socket.
+function releaseNative(native: NativeState): void {
   if (native.slot >= 0) {
     watcher().close(native.slot);
     native.slot = -1;
   }
+  if (native.poller !== null) {
+    zmq.zmq_poller_destroy?.(native.poller);
+    native.poller = null;
+  }
+}
+
+function freeNative(native: NativeState): void {
   closeNativeSocket(native);
   zmq.zmq_msg_close(native.msg);
 }
@@ -148,6 +175,11 @@ export interface SocketInternals {
   fd(): number;
   /** ZMQ_EVENTS now (POLLIN | POLLOUT bits). */
   events(): number;
+  /**
+   * Makes this a single-frame socket whose received messages are
+   * `[frame, metadata]`, with `read` building the metadata from the zmq_msg_t.
+   */
+  singleFrame(read: ((msg: BigUint64Array) => MessageMetadata) | null): void;
 }
 
 /** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
@@ -198,9 +230,20 @@ export abstract class Socket {
   #budget = SYNC_BUDGET;
   #yielding = false;
   #lentTo: string | null = null;
+  #singleFrame = false;
+  #readMetadata: ((msg: BigUint64Array) => MessageMetadata) | null = null;
   #observer: Observer | undefined;
   #onReady = () => {
     this.#budget = SYNC_BUDGET;
+    const poller = this.#native.poller;
+    // A zmq_poller's fd stays readable until it is waited on: reset it.
+    if (poller !== null) {
+      zmq.zmq_poller_wait!(
+        backend.pointerFromBigInt(poller[0]),
+        pollerEvent,
+        0,
+      );
+    }
     this.#process();
   };
 
@@ -232,7 +275,9 @@ export abstract class Socket {
     }
     const msg = new BigUint64Array(MSG_T_SIZE / 8);
     zmq.zmq_msg_init(msg);
-    this.#native = { handle, msg, slot: -1 };
+    const native: NativeState = { handle, msg, slot: -1, poller: null };
+    native.beforeClose = () => releaseNative(native);
+    this.#native = native;
     this.#native.onClose = () => this.#closed("context");
     this.#context = context;
     this.#kind = kind;
@@ -280,6 +325,10 @@ export abstract class Socket {
       context: socket.#context,
       fd: () => socket.#fd(),
       events: () => socket.#events("poll"),
+      singleFrame: (read) => {
+        socket.#singleFrame = true;
+        socket.#readMetadata = read;
+      },
     });
   }
 
@@ -585,29 +634,96 @@ export abstract class Socket {
     );
   }
 
-  #send(message: Message, flags: number, operation: string): boolean {
+  #send(
+    message: Message,
+    flags: number,
+    operation: string,
+    metadata?: MessageMetadata,
+  ): boolean {
+    if (this.#singleFrame) {
+      const frame = this.#oneFrame(message);
+      return metadata === undefined
+        ? this.#sendFrames([frame], flags, operation)
+        : this.#sendWithMetadata(frame, metadata, flags, operation);
+    }
     return Array.isArray(message)
       ? this.#sendFrames(toFrames(message), flags, operation)
       : this.#sendSingle(message, flags, operation);
+  }
+
+  #oneFrame(message: Message): Uint8Array {
+    const frames = toFrames(message);
+    if (frames.length !== 1) {
+      throw new TypeError(
+        `${this.constructor.name} sockets send single-frame messages only, got ${frames.length} frames`,
+      );
+    }
+    return frames[0];
+  }
+
+  // Draft sockets carry a routing id or group on the zmq_msg_t itself.
+  #sendWithMetadata(
+    frame: Uint8Array,
+    metadata: MessageMetadata,
+    flags: number,
+    operation: string,
+  ): boolean {
+    const handle = this.#handle(operation);
+    const msg = metadataMsg;
+    for (;;) {
+      const size = frame.byteLength;
+      if (zmq.zmq_msg_init_size(msg, BigInt(size)) !== 0) {
+        throw this.#error(operation);
+      }
+      if (size > 0) {
+        libc.memcpyToPointer(zmq.zmq_msg_data(msg), frame, BigInt(size));
+      }
+      if (
+        (metadata.routingId !== undefined &&
+          zmq.zmq_msg_set_routing_id!(msg, metadata.routingId) !== 0) ||
+        (metadata.group !== undefined &&
+          zmq.zmq_msg_set_group!(msg, encoder.encode(metadata.group + "\0")) !==
+            0)
+      ) {
+        const error = this.#error(operation);
+        zmq.zmq_msg_close(msg);
+        throw error;
+      }
+      if (zmq.zmq_msg_send(msg, handle, flags) >= 0) return true;
+      const errno = zmq.zmq_errno();
+      zmq.zmq_msg_close(msg);
+      const code = errorCode(errno);
+      if (code === "EINTR" && (flags & DONTWAIT) === 0) continue;
+      if (code === "EAGAIN" && (flags & DONTWAIT) !== 0) return false;
+      throw zmqError(code, operation, {
+        socketType: this.constructor.name,
+      }, errno);
+    }
   }
 
   /**
    * Sends a message if it can be queued now; returns false (sending nothing)
    * when it would have to wait, or when awaited sends are still queued ahead.
    */
-  protected trySendMessage(message: Message): boolean {
+  protected trySendMessage(
+    message: Message,
+    metadata?: MessageMetadata,
+  ): boolean {
     if (this.#senders.length > 0) {
       toFrames(message); // still reject bad input
       this.#handle("send");
       return false;
     }
-    const sent = this.#send(message, DONTWAIT, "send");
+    const sent = this.#send(message, DONTWAIT, "send", metadata);
     if (this.#receivers.length > 0) this.#process();
     return sent;
   }
 
   /** Sends a message, blocking the thread up to sendTimeout. @internal */
-  protected sendMessageSync(message: Message): void {
+  protected sendMessageSync(
+    message: Message,
+    metadata?: MessageMetadata,
+  ): void {
     if (this.#senders.length > 0) {
       throw new ZmqError(
         "EBUSY",
@@ -615,7 +731,7 @@ export abstract class Socket {
         { operation: "send" },
       );
     }
-    this.#send(message, 0, "send");
+    this.#send(message, 0, "send", metadata);
     if (this.#receivers.length > 0) this.#process();
   }
 
@@ -623,6 +739,7 @@ export abstract class Socket {
   protected sendMessage(
     message: Message,
     options?: OperationOptions,
+    metadata?: MessageMetadata,
   ): Promise<void> {
     const signal = options?.signal;
     try {
@@ -632,16 +749,24 @@ export abstract class Socket {
         return Promise.reject(signal.reason);
       }
       if (this.#senders.length === 0 && this.#budget > 0) {
-        if (this.#send(message, DONTWAIT, "send")) {
+        if (this.#send(message, DONTWAIT, "send", metadata)) {
           this.#budget--;
           if (this.#receivers.length > 0) this.#process();
           return resolved;
         }
       }
       // The caller may reuse its buffers once send() returns: keep copies.
-      const frames = toFrames(message).map((frame) => frame.slice());
+      const frames = this.#singleFrame
+        ? [this.#oneFrame(message).slice()]
+        : toFrames(message).map((frame) => frame.slice());
       this.#handle("send");
-      return this.#enqueue(this.#senders, frames, signal, this.#sendTimeout);
+      return this.#enqueue(
+        this.#senders,
+        frames,
+        metadata,
+        signal,
+        this.#sendTimeout,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -676,6 +801,15 @@ export abstract class Socket {
       } else {
         frame = new Uint8Array(size);
         libc.memcpy(frame, zmq.zmq_msg_data(msg), BigInt(size));
+      }
+      if (this.#readMetadata !== null) {
+        const metadata = this.#readMetadata(msg);
+        if (size > LARGE_FRAME) {
+          zmq.zmq_msg_close(msg);
+          zmq.zmq_msg_init(msg);
+        }
+        // Draft sockets are single-frame: [frame, metadata].
+        return [frame, metadata] as unknown as Uint8Array[];
       }
       frames.push(frame);
       const more = zmq.zmq_msg_more(msg);
@@ -734,7 +868,13 @@ export abstract class Socket {
         return Promise.reject(error);
       }
     }
-    return this.#enqueue(this.#receivers, null, signal, this.#receiveTimeout);
+    return this.#enqueue(
+      this.#receivers,
+      null,
+      undefined,
+      signal,
+      this.#receiveTimeout,
+    );
   }
 
   // ---- waiting ---------------------------------------------------------
@@ -742,6 +882,7 @@ export abstract class Socket {
   #enqueue<T>(
     queue: Pending<T>[],
     frames: Uint8Array[] | null,
+    metadata: MessageMetadata | undefined,
     signal: AbortSignal | undefined,
     timeout: number,
   ): Promise<T> {
@@ -750,6 +891,7 @@ export abstract class Socket {
         resolve,
         reject,
         frames,
+        metadata,
         signal,
         onAbort: undefined,
         timer: undefined,
@@ -830,7 +972,14 @@ export abstract class Socket {
         const pending = senders[0];
         let sent: boolean;
         try {
-          sent = this.#sendFrames(pending.frames!, DONTWAIT, "send");
+          sent = pending.metadata === undefined
+            ? this.#sendFrames(pending.frames!, DONTWAIT, "send")
+            : this.#sendWithMetadata(
+              pending.frames![0],
+              pending.metadata,
+              DONTWAIT,
+              "send",
+            );
         } catch (error) {
           senders.shift();
           this.#settled(pending);
@@ -863,12 +1012,28 @@ export abstract class Socket {
     const handle = this.#handle("wait");
     const fd = new BigInt64Array(1);
     optionLength[0] = 8n;
-    if (zmq.zmq_getsockopt(handle, SocketOption.FD, fd, optionLength) !== 0) {
-      throw this.#error("wait");
+    if (zmq.zmq_getsockopt(handle, SocketOption.FD, fd, optionLength) === 0) {
+      return optionLength[0] === 4n
+        ? new Int32Array(fd.buffer)[0]
+        : Number(fd[0]);
     }
-    return optionLength[0] === 4n
-      ? new Int32Array(fd.buffer)[0]
-      : Number(fd[0]);
+    // Thread-safe (draft) sockets have no ZMQ_FD: a zmq_poller gives one.
+    const poller = zmq.zmq_poller_new?.() ?? null;
+    if (poller === null) throw this.#error("wait");
+    const holder = BigUint64Array.of(backend.pointerToBigInt(poller));
+    const native = this.#native;
+    native.poller = holder;
+    fd[0] = 0n;
+    if (
+      zmq.zmq_poller_add!(poller, handle, null, POLLIN | POLLOUT) !== 0 ||
+      zmq.zmq_poller_fd!(poller, fd) !== 0
+    ) {
+      const error = this.#error("wait");
+      zmq.zmq_poller_destroy!(holder);
+      native.poller = null;
+      throw error;
+    }
+    return new Int32Array(fd.buffer)[0];
   }
 
   #failAll<T>(queue: Pending<T>[], error: unknown): void {
@@ -887,10 +1052,6 @@ export abstract class Socket {
         { operation: "close" },
       );
     const native = this.#native;
-    if (native.slot >= 0) {
-      watcher().close(native.slot);
-      native.slot = -1;
-    }
     this.#failAll(this.#senders, error);
     this.#failAll(this.#receivers, error);
     this.#observer?.socketClosed();
