@@ -154,17 +154,26 @@ export class Context {
       const handle = loadLibzmq().zmq_ctx_new();
       if (handle === null) throw lastError("zmq_ctx_new");
       state.handle = handle;
-      contextFinalizer.register(this, state, this);
-      const { blocky = false, ipv6, ...ints } = this.#options;
-      this.#set("blocky", ContextOption.BLOCKY, blocky ? 1 : 0);
-      if (ipv6 !== undefined) {
-        this.#set("ipv6", ContextOption.IPV6, ipv6 ? 1 : 0);
-      }
-      for (const [name, value] of Object.entries(ints)) {
-        if (value !== undefined) {
-          this.#set(name, intOptions[name as keyof typeof intOptions], value);
+      try {
+        const { blocky = false, ipv6, ...ints } = this.#options;
+        this.#set("blocky", ContextOption.BLOCKY, blocky ? 1 : 0);
+        if (ipv6 !== undefined) {
+          this.#set("ipv6", ContextOption.IPV6, ipv6 ? 1 : 0);
         }
+        for (const [name, value] of Object.entries(ints)) {
+          // -1 leaves a thread option at libzmq's default.
+          if (value !== undefined && value !== -1) {
+            this.#set(name, intOptions[name as keyof typeof intOptions], value);
+          }
+        }
+      } catch (error) {
+        // Undo, so that every later use fails the same way instead of
+        // running with some options silently missing.
+        state.handle = null;
+        loadLibzmq().zmq_ctx_term(handle);
+        throw error;
       }
+      contextFinalizer.register(this, state, this);
     }
     return state.handle;
   }
@@ -240,7 +249,7 @@ export class Context {
     return this.#options.threadPriority ?? -1;
   }
   set threadPriority(value: number) {
-    checkInt("threadPriority", value);
+    checkInt("threadPriority", value, 0);
     this.#set("threadPriority", ContextOption.THREAD_PRIORITY, value);
     this.#options.threadPriority = value;
   }
@@ -250,7 +259,7 @@ export class Context {
     return this.#options.threadSchedulingPolicy ?? -1;
   }
   set threadSchedulingPolicy(value: number) {
-    checkInt("threadSchedulingPolicy", value);
+    checkInt("threadSchedulingPolicy", value, 0);
     this.#set(
       "threadSchedulingPolicy",
       ContextOption.THREAD_SCHED_POLICY,
@@ -280,12 +289,28 @@ export class Context {
   }
 }
 
-function checkInt(name: string, value: unknown): asserts value is number {
+// The smallest value libzmq accepts; -1 for the thread options means "leave
+// the default" and is accepted only when creating a Context.
+const minimums: Record<string, number> = {
+  ioThreads: 0,
+  maxSockets: 1,
+  maxMessageSize: 0,
+  threadPriority: -1,
+  threadSchedulingPolicy: -1,
+};
+
+function checkInt(
+  name: string,
+  value: unknown,
+  min = minimums[name] ?? -1,
+): asserts value is number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(`Context option '${name}' must be an integer`);
   }
-  if (value < -1 || value > 0x7fffffff) {
-    throw new RangeError(`Context option '${name}' is out of range: ${value}`);
+  if (value < min || value > 0x7fffffff) {
+    throw new RangeError(
+      `Context option '${name}' must be from ${min} to ${0x7fffffff}, got ${value}`,
+    );
   }
 }
 
