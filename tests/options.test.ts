@@ -489,6 +489,14 @@ describe("context options", () => {
     assert.equal(ctx.threadSchedulingPolicy, -1);
   });
 
+  test("-1 leaves the thread options at libzmq's defaults", () => {
+    using ctx = new Context({ threadPriority: -1, threadSchedulingPolicy: -1 });
+    using socket = new Pair({ context: ctx });
+    socket.bindSync(endpoint("inproc"));
+    assert.equal(ctx.threadPriority, -1);
+    assert.equal(ctx.threadSchedulingPolicy, -1);
+  });
+
   test("blocky and ipv6 become the defaults of new sockets", () => {
     using blocky = new Context({ blocky: true, ipv6: true });
     using plain = new Context();
@@ -520,7 +528,10 @@ describe("context options", () => {
         [{ maxSockets: true }, TypeError, /maxSockets/],
         [{ ipv6: 1 }, TypeError, /ipv6/],
         [{ blocky: "yes" }, TypeError, /blocky/],
-        [{ ioThreads: -2 }, RangeError, /ioThreads/],
+        [{ ioThreads: -1 }, RangeError, /ioThreads/],
+        [{ maxSockets: 0 }, RangeError, /maxSockets/],
+        [{ maxMessageSize: -1 }, RangeError, /maxMessageSize/],
+        [{ threadPriority: -2 }, RangeError, /threadPriority/],
         [{ maxSockets: 2 ** 31 }, RangeError, /maxSockets/],
         [{ socketLimit: 10 }, TypeError, /socketLimit/],
       ];
@@ -546,9 +557,19 @@ describe("context options", () => {
     assert.throws(() => {
       ctx.blocky = null;
     }, TypeError);
-    // libzmq itself rejects a context without room for sockets.
-    assert.throws(() => {
-      ctx.maxSockets = 0;
-    }, zmqCode("EINVAL", /maxSockets/));
+    // Values libzmq would reject are refused before the context is touched.
+    for (
+      const [name, value] of [
+        ["maxSockets", 0],
+        ["ioThreads", -1],
+        ["maxMessageSize", -1],
+        ["threadPriority", -1],
+        ["threadSchedulingPolicy", -1],
+      ] as const
+    ) {
+      assert.throws(() => {
+        ctx[name] = value;
+      }, { name: "RangeError", message: new RegExp(name) });
+    }
   });
 });
