@@ -236,6 +236,38 @@ describe("would-block errors (EAGAIN)", () => {
   });
 });
 
+describe("mixing blocking and awaited calls", () => {
+  test("sync calls cannot overtake waiting awaited ones (EBUSY)", async () => {
+    using pull = new Pull({ receiveHighWaterMark: 1, receiveTimeout: 5000 });
+    using push = new Push({ sendHighWaterMark: 1, sendTimeout: 5000 });
+    pull.bindSync(endpoint("inproc"));
+
+    const waiting = pull.receive();
+    assert.throws(() => pull.receiveSync(), zmqCode("EBUSY"));
+    // tryReceive never takes a message from an awaited receive queued first.
+    assert.equal(pull.tryReceive(), null);
+
+    push.connect(pull.lastEndpoint);
+    let filled = 0;
+    while (push.trySend(`fill ${filled}`)) filled++;
+    const blocked = push.send("queued");
+    assert.throws(() => push.sendSync("overtaking"), zmqCode("EBUSY"));
+    assert.equal(push.trySend("overtaking"), false);
+
+    assert.deepEqual(texts(await waiting), ["fill 0"]);
+    await blocked;
+    const rest: string[] = [];
+    while (rest.at(-1) !== "queued") rest.push(...texts(await pull.receive()));
+    assert.deepEqual(
+      rest,
+      [
+        ...Array.from({ length: filled - 1 }, (_, n) => `fill ${n + 1}`),
+        "queued",
+      ],
+    );
+  });
+});
+
 describe("routing errors", () => {
   test("Router with mandatory: true fails with EHOSTUNREACH", async () => {
     using router = new Router({ mandatory: true });
