@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ContextOption } from "../ffi/constants.ts";
+import { ContextOption, SocketOption } from "../ffi/constants.ts";
 import type { Pointer } from "../ffi/backend.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { lastError, zmqError } from "./errors.ts";
@@ -23,7 +23,14 @@ interface ContextState {
   handle: Pointer | null;
   terminated: boolean;
   sockets: Set<NativeSocket>;
+  /** A socket was closed with unsent messages it may still deliver (linger != 0). */
+  lingering: boolean;
 }
+
+// The context of each native socket, to note lingering closes.
+const owners = new WeakMap<NativeSocket, ContextState>();
+const lingerValue = new Int32Array(1);
+const lingerLength = new BigUint64Array(1);
 
 /** Options of a {@link Context}, applied when it is created. */
 export interface ContextOptions {
@@ -47,28 +54,69 @@ export interface ContextOptions {
 export function closeNativeSocket(socket: NativeSocket): void {
   if (socket.handle === null) return;
   socket.beforeClose?.();
-  loadLibzmq().zmq_close(socket.handle);
+  const zmq = loadLibzmq();
+  const owner = owners.get(socket);
+  if (owner !== undefined && !owner.lingering) {
+    lingerLength[0] = 4n;
+    const failed = zmq.zmq_getsockopt(
+      socket.handle,
+      SocketOption.LINGER,
+      lingerValue,
+      lingerLength,
+    ) !== 0;
+    owner.lingering = failed || lingerValue[0] !== 0;
+  }
+  zmq.zmq_close(socket.handle);
   socket.handle = null;
 }
 
-function terminate(state: ContextState): void {
+const zeroLinger = new Int32Array(1);
+
+/**
+ * Closes a native socket dropping whatever it still had to send (linger 0):
+ * for finalizers, which must never leave zmq_ctx_term waiting for a peer.
+ */
+export function discardNativeSocket(socket: NativeSocket): void {
+  if (socket.handle === null) return;
+  loadLibzmq().zmq_setsockopt(
+    socket.handle,
+    SocketOption.LINGER,
+    zeroLinger,
+    4n,
+  );
+  closeNativeSocket(socket);
+}
+
+function terminate(state: ContextState, dropped = false): void {
   if (state.terminated) return;
   state.terminated = true;
   for (const socket of state.sockets) {
     const notify = socket.onClose;
-    closeNativeSocket(socket);
+    if (dropped) discardNativeSocket(socket);
+    else closeNativeSocket(socket);
     notify?.("context");
   }
   state.sockets.clear();
   if (state.handle !== null) {
-    loadLibzmq().zmq_ctx_term(state.handle);
+    if (dropped && state.lingering) {
+      // zmq_ctx_term would wait for sockets the program closed with a linger:
+      // stop the context without waiting and leave it to finish on its own.
+      loadLibzmq().zmq_ctx_shutdown(state.handle);
+    } else {
+      loadLibzmq().zmq_ctx_term(state.handle);
+    }
     state.handle = null;
   }
 }
 
-// A dropped Context is terminated here: its sockets are closed first, so
-// zmq_ctx_term cannot wait for them.
-const contextFinalizer = new FinalizationRegistry<ContextState>(terminate);
+// A dropped Context is terminated here, never blocking the thread that runs
+// finalizers: zmq_ctx_term waits for unsent messages of lingering sockets
+// (forever with linger -1 and no peer), so its open sockets are closed with
+// linger 0, and if the program closed some with a linger the context is only
+// shut down.
+const contextFinalizer = new FinalizationRegistry<ContextState>((state) =>
+  terminate(state, true)
+);
 
 /** What sockets need from their context, kept off the public class. */
 export interface ContextInternals {
@@ -110,6 +158,7 @@ export class Context {
     handle: null,
     terminated: false,
     sockets: new Set(),
+    lingering: false,
   };
   #options: ContextOptions;
 
@@ -140,7 +189,10 @@ export class Context {
   static {
     contextInternals = (context) => ({
       handle: () => context.#handle(),
-      adopt: (socket) => context.#state.sockets.add(socket),
+      adopt: (socket) => {
+        context.#state.sockets.add(socket);
+        owners.set(socket, context.#state);
+      },
       release: (socket) => context.#state.sockets.delete(socket),
     });
   }
