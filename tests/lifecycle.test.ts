@@ -421,4 +421,35 @@ describe("process exit and garbage collection (child processes)", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), "still working");
   });
+
+  test("collecting a dropped Context never waits for lingering messages", async () => {
+    const result = await runScript(
+      `
+      import { Context, Push } from "${modUrl}";
+      const gc = globalThis.gc ?? globalThis.Bun?.gc;
+      // blocky: sockets linger forever; port 9 has no listener.
+      function drop(closeSocket) {
+        const ctx = new Context({ blocky: true });
+        const push = new Push({ context: ctx });
+        push.connect("tcp://127.0.0.1:9");
+        push.sendSync("never delivered");
+        if (closeSocket) push.close();
+      }
+      drop(true);
+      drop(false);
+      for (let round = 0; round < 3; round++) {
+        gc?.(true);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      console.log("responsive");
+    `,
+      {
+        runtimeArgs: runtime === "deno" ? ["--v8-flags=--expose-gc"] : [],
+        timeout: 10000,
+      },
+    );
+    assert.equal(result.signal, null, "the child hung: " + result.stderr);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), "responsive");
+  });
 });
