@@ -40,6 +40,7 @@ export {
 } from "./src/errors.ts";
 export { LibraryLoadError } from "./ffi/load.ts";
 export { Observer } from "./src/observer.ts";
+export { Proxy, type ProxyOptions } from "./src/proxy.ts";
 export {
   Poller,
   type PollEvents,
