@@ -46,8 +46,8 @@ const eventBits: Record<PollEvents, number> = {
   both: POLLIN | POLLOUT,
 };
 
-// zmq_pollitem_t on LP64: { void *socket; int fd; short events; short revents; }
-const ITEM_SIZE = 16;
+// zmq_pollitem_t on LP64 is 16 bytes: { void *socket; int fd; short events;
+// short revents; }, written below as two 64-bit words per item.
 
 function checkEvents(events: unknown): number {
   const bits = eventBits[events as PollEvents];
@@ -195,6 +195,11 @@ export class Poller {
     }
     const count = loadLibzmq().zmq_poll(words, items.length, BigInt(timeout));
     if (count < 0) throw lastError("poll");
+    // zmq_poll may have consumed the ZMQ_FD edge that a socket's own awaited
+    // send or receive was waiting for: let those complete now.
+    for (const { target } of items) {
+      if (typeof target !== "number") socketInternals(target).kick();
+    }
     const ready: PollResult[] = [];
     if (count === 0) return ready;
     for (let index = 0; index < items.length; index++) {
@@ -254,6 +259,9 @@ export class Poller {
       const finish = (error: unknown, ready?: PollResult[]) => {
         this.#polling = false;
         this.#wakeUp = null;
+        for (const socket of listenedTo) {
+          if (!socket.closed) socketInternals(socket).removeEdgeListener(check);
+        }
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         for (const item of this.#items) {
@@ -276,6 +284,14 @@ export class Poller {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#wakeUp = check;
+      // Sending or receiving on a socket may consume the ZMQ_FD edge this
+      // poll waits for: such operations call check() to look again.
+      const listenedTo: Socket[] = [];
+      for (const { target } of this.#items) {
+        if (typeof target === "number") continue;
+        socketInternals(target).addEdgeListener(check);
+        listenedTo.push(target);
+      }
       if (timeout > 0) timer = setTimeout(() => finish(undefined, []), timeout);
       try {
         this.#arm(check);

@@ -180,6 +180,12 @@ export interface SocketInternals {
    * `[frame, metadata]`, with `read` building the metadata from the zmq_msg_t.
    */
   singleFrame(read: ((msg: BigUint64Array) => MessageMetadata) | null): void;
+  /** Completes the socket's own waiting operations if they can be now. */
+  kick(): void;
+  /** Calls `listener` after each operation that may consume the ZMQ_FD edge. */
+  addEdgeListener(listener: () => void): void;
+  /** Undoes {@link SocketInternals.addEdgeListener}. */
+  removeEdgeListener(listener: () => void): void;
 }
 
 /** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
@@ -231,6 +237,7 @@ export abstract class Socket {
   #yielding = false;
   #lentTo: string | null = null;
   #singleFrame = false;
+  #edgeListeners: Set<() => void> | null = null;
   #readMetadata: ((msg: BigUint64Array) => MessageMetadata) | null = null;
   #observer: Observer | undefined;
   #onReady = () => {
@@ -305,12 +312,16 @@ export abstract class Socket {
 
   /** True when a message can be received now without waiting (ZMQ_EVENTS). */
   get readable(): boolean {
-    return (this.#events("readable") & POLLIN) !== 0;
+    const events = this.#events("readable");
+    this.#touched();
+    return (events & POLLIN) !== 0;
   }
 
   /** True when a message can be sent now without waiting (ZMQ_EVENTS). */
   get writable(): boolean {
-    return (this.#events("writable") & POLLOUT) !== 0;
+    const events = this.#events("writable");
+    this.#touched();
+    return (events & POLLOUT) !== 0;
   }
 
   static {
@@ -328,6 +339,18 @@ export abstract class Socket {
       singleFrame: (read) => {
         socket.#singleFrame = true;
         socket.#readMetadata = read;
+      },
+      kick: () => {
+        if (socket.#senders.length > 0 || socket.#receivers.length > 0) {
+          socket.#process();
+        }
+      },
+      addEdgeListener: (listener) => {
+        (socket.#edgeListeners ??= new Set()).add(listener);
+      },
+      removeEdgeListener: (listener) => {
+        socket.#edgeListeners?.delete(listener);
+        if (socket.#edgeListeners?.size === 0) socket.#edgeListeners = null;
       },
     });
   }
@@ -349,6 +372,18 @@ export abstract class Socket {
       );
     }
     return handle;
+  }
+
+  // After any libzmq call that may have processed the socket's commands and
+  // so consumed the edge of ZMQ_FD: complete what waits on this socket now,
+  // since the watcher may never see that edge.
+  #touched(): void {
+    if (this.#senders.length > 0 || this.#receivers.length > 0) {
+      this.#process();
+    }
+    if (this.#edgeListeners !== null) {
+      for (const listener of [...this.#edgeListeners]) listener();
+    }
   }
 
   #lend(owner: string): Pointer {
@@ -427,6 +462,7 @@ export abstract class Socket {
     if (zmq.zmq_bind(this.#handle("bind"), address) !== 0) {
       throw this.#error("bind", endpoint);
     }
+    this.#touched();
   }
 
   /** Binds to an endpoint; resolves when bound (the zeromq.js form of {@link Socket.bindSync}). */
@@ -445,6 +481,7 @@ export abstract class Socket {
     if (zmq.zmq_unbind(this.#handle("unbind"), address) !== 0) {
       throw this.#error("unbind", endpoint);
     }
+    this.#touched();
   }
 
   /** Stops listening on a bound endpoint (the zeromq.js form of {@link Socket.unbindSync}). */
@@ -463,6 +500,7 @@ export abstract class Socket {
     if (zmq.zmq_connect(this.#handle("connect"), address) !== 0) {
       throw this.#error("connect", endpoint);
     }
+    this.#touched();
   }
 
   /** Disconnects from an endpoint given to {@link Socket.connect}. */
@@ -471,6 +509,7 @@ export abstract class Socket {
     if (zmq.zmq_disconnect(this.#handle("disconnect"), address) !== 0) {
       throw this.#error("disconnect", endpoint);
     }
+    this.#touched();
   }
 
   // ---- options ---------------------------------------------------------
@@ -582,6 +621,7 @@ export abstract class Socket {
     if (zmq.zmq_setsockopt(handle, id, value, BigInt(value.byteLength)) !== 0) {
       throw this.#error(operation);
     }
+    this.#touched();
   }
 
   // ---- sending ---------------------------------------------------------
@@ -715,7 +755,7 @@ export abstract class Socket {
       return false;
     }
     const sent = this.#send(message, DONTWAIT, "send", metadata);
-    if (this.#receivers.length > 0) this.#process();
+    this.#touched();
     return sent;
   }
 
@@ -732,7 +772,7 @@ export abstract class Socket {
       );
     }
     this.#send(message, 0, "send", metadata);
-    if (this.#receivers.length > 0) this.#process();
+    this.#touched();
   }
 
   /** Sends a message, waiting without blocking the event loop. @internal */
@@ -751,7 +791,7 @@ export abstract class Socket {
       if (this.#senders.length === 0 && this.#budget > 0) {
         if (this.#send(message, DONTWAIT, "send", metadata)) {
           this.#budget--;
-          if (this.#receivers.length > 0) this.#process();
+          this.#touched();
           return resolved;
         }
       }
@@ -829,7 +869,7 @@ export abstract class Socket {
       return null;
     }
     const frames = this.#receiveFrames(DONTWAIT, "receive");
-    if (this.#senders.length > 0) this.#process();
+    this.#touched();
     return frames;
   }
 
@@ -843,7 +883,7 @@ export abstract class Socket {
       );
     }
     const frames = this.#receiveFrames(0, "receive") as Uint8Array[];
-    if (this.#senders.length > 0) this.#process();
+    this.#touched();
     return frames;
   }
 
@@ -861,7 +901,7 @@ export abstract class Socket {
         const frames = this.#receiveFrames(DONTWAIT, "receive");
         if (frames !== null) {
           this.#budget--;
-          if (this.#senders.length > 0) this.#process();
+          this.#touched();
           return Promise.resolve(frames);
         }
       } catch (error) {
