@@ -50,9 +50,17 @@ export interface ContextOptions {
   threadSchedulingPolicy?: number;
 }
 
+let openSockets = 0;
+
+/** How many native sockets are open in this thread, in every context (for leak checks). */
+export function openSocketCount(): number {
+  return openSockets;
+}
+
 /** Closes a native socket once; safe to call twice. */
 export function closeNativeSocket(socket: NativeSocket): void {
   if (socket.handle === null) return;
+  openSockets--;
   socket.beforeClose?.();
   const zmq = loadLibzmq();
   const owner = owners.get(socket);
@@ -190,6 +198,7 @@ export class Context {
     contextInternals = (context) => ({
       handle: () => context.#handle(),
       adopt: (socket) => {
+        openSockets++;
         context.#state.sockets.add(socket);
         owners.set(socket, context.#state);
       },

@@ -127,6 +127,11 @@ class Watcher {
     slot.keepAlive = false;
   }
 
+  /** How many armed slots keep the process alive. */
+  get alive(): number {
+    return this.#alive;
+  }
+
   /** Reserves a slot for a descriptor; returns its index. */
   open(fd: number): number {
     let index = this.#free.pop();
@@ -188,6 +193,11 @@ class Watcher {
 }
 
 let instance: Watcher | undefined;
+
+/** How many waits (pending operations, polls) keep the process alive now. */
+export function pendingWaitCount(): number {
+  return instance?.alive ?? 0;
+}
 
 /** The process's watcher, started on first use. */
 export function watcher(): Watcher {

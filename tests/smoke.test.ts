@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { Pull, Push } from "../mod.ts";
 import { endpoint, text, transports } from "./helpers.ts";
