@@ -1039,9 +1039,14 @@ export abstract class Socket {
 
   #arm(): void {
     const native = this.#native;
-    if (native.slot < 0) native.slot = watcher().open(this.#fd());
+    const opening = native.slot < 0;
+    if (opening) native.slot = watcher().open(this.#fd());
     // ZMQ_FD signals readability for both directions.
     watcher().arm(native.slot, POLL_IN, this.#onReady, true);
+    // A command that reached a thread-safe socket before its zmq_poller
+    // existed signalled no fd, and libzmq signals again only once the
+    // socket's mailbox was drained: look once more now.
+    if (opening && native.poller !== null) this.#onReady();
   }
 
   #disarm(): void {
