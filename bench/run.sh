@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the native peers (bench/native/*.c -> bench/build/) and runs every
+# benchmark on native C, Deno and Bun in the same run; prints a markdown table.
+#   bench/run.sh            full counts (a few minutes)
+#   bench/run.sh --quick    counts / 10, a fast check
+#   bench/run.sh --repeat 1 --only pushpull,reqrep,inproc,wake --json results.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+mkdir -p bench/build
+for source in bench/native/*.c; do
+  cc -O2 -Wall -Wextra -o "bench/build/$(basename "$source" .c)" "$source" -lzmq -lpthread
+done
+exec deno run --allow-all bench/run.ts "$@"
