@@ -149,8 +149,8 @@ describe("endpoint errors", () => {
 
 describe("state machine errors", () => {
   test("Request must alternate send and receive (EFSM)", async () => {
-    using rep = new Reply({ receiveTimeout: 5000 });
-    using req = new Request({ receiveTimeout: 5000 });
+    using rep = new Reply({ receiveTimeout: 15000 });
+    using req = new Request({ receiveTimeout: 15000 });
     rep.bindSync(endpoint("inproc"));
     req.connect(rep.lastEndpoint);
 
@@ -238,8 +238,8 @@ describe("would-block errors (EAGAIN)", () => {
 
 describe("mixing blocking and awaited calls", () => {
   test("sync calls cannot overtake waiting awaited ones (EBUSY)", async () => {
-    using pull = new Pull({ receiveHighWaterMark: 1, receiveTimeout: 5000 });
-    using push = new Push({ sendHighWaterMark: 1, sendTimeout: 5000 });
+    using pull = new Pull({ receiveHighWaterMark: 1, receiveTimeout: 15000 });
+    using push = new Push({ sendHighWaterMark: 1, sendTimeout: 15000 });
     pull.bindSync(endpoint("inproc"));
 
     const waiting = pull.receive();

@@ -406,7 +406,7 @@ describe("process exit and garbage collection (child processes)", () => {
         await drop(round);
         await collect();
       }
-      const pull = new Pull({ receiveTimeout: 5000 });
+      const pull = new Pull({ receiveTimeout: 15000 });
       pull.bindSync("inproc://after");
       const push = new Push();
       push.connect("inproc://after");

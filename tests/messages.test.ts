@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { Pair, Pull, Push } from "../mod.ts";
 import { endpoint, text, texts, type Transport } from "./helpers.ts";
 
-const timeouts = { receiveTimeout: 5000, sendTimeout: 5000 } as const;
+// Generous: 64 MiB over tcp on a loaded machine; a bug still fails, not hangs.
+const timeouts = { receiveTimeout: 30000, sendTimeout: 30000 } as const;
 
 /** A connected Push/Pull pair; `using` closes both. */
 function pipeline(transport: Transport = "inproc") {

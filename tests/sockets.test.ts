@@ -29,8 +29,9 @@ import {
   transports,
 } from "./helpers.ts";
 
-// Long enough for a slow CI machine, short enough that a bug fails instead of hanging.
-const timeouts = { receiveTimeout: 5000, sendTimeout: 5000 } as const;
+// Long enough for a loaded CI machine (Deno type-checks the watcher thread's
+// module on the first wait), short enough that a bug fails instead of hanging.
+const timeouts = { receiveTimeout: 15000, sendTimeout: 15000 } as const;
 
 /** Binds `server` on a fresh endpoint and connects `client` to it. */
 function wire(server: Socket, client: Socket, transport: Transport): string {
