@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 mkdir -p bench/build
 for source in bench/native/*.c; do
-  cc -O2 -Wall -Wextra -o "bench/build/$(basename "$source" .c)" "$source" -lzmq -lpthread
+  cc -O2 -Wall -Wextra -o "bench/build/$(basename "$source" .c)" "$source" -lzmq -lpthread -lm
 done
 exec deno run --allow-all bench/run.ts "$@"
