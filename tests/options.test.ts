@@ -322,10 +322,14 @@ describe("constructor options", () => {
   test("a bad value fails the construction", () => {
     assert.throws(() => new Push({ linger: "10" as never }), TypeError);
     assert.throws(() => new Push({ linger: -5 }), RangeError);
-    assert.throws(
-      () => new Push({ priority: 1 } as never),
-      capability.draft ? TypeError : zmqCode("ENOTSUP"),
-    );
+    if (capability.draft) {
+      assert.throws(() => new Push({ priority: -1 } as never), RangeError);
+    } else {
+      assert.throws(
+        () => new Push({ priority: 1 } as never),
+        zmqCode("ENOTSUP", /draft/),
+      );
+    }
   });
 });
 
