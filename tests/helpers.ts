@@ -319,3 +319,81 @@ export async function runChildUntil(
     });
   });
 }
+
+/** A program started by {@link startChild}, still running or not. */
+export interface StartedChild {
+  /** Settles once the program has exited (killed at its time limit at worst). */
+  result: Promise<ChildResult>;
+  /** Stops the program: SIGTERM, then SIGKILL if it is still there 2 s later. */
+  stop(): void;
+}
+
+/**
+ * Starts a program without waiting for it: a TypeScript file on the same
+ * runtime as the tests (as {@link runChild}), or, with `program`, any
+ * executable given its arguments as they are (e.g. `python3`). `timeout`
+ * (default 20 s) kills it if it has not exited by then.
+ */
+export function startChild(
+  args: string[],
+  options: {
+    program?: string;
+    env?: Record<string, string>;
+    timeout?: number;
+  } = {},
+): StartedChild {
+  let stopRequested = false;
+  let stopChild = () => {
+    stopRequested = true;
+  };
+  const result = import("node:child_process").then(({ spawn }) => {
+    const [program, programArgs] = options.program !== undefined
+      ? [options.program, args]
+      : [
+        process.execPath,
+        runtime === "deno" ? ["run", "--allow-all", "--quiet", ...args] : args,
+      ];
+    const started = performance.now();
+    return new Promise<ChildResult>((resolve, reject) => {
+      const child = spawn(program, programArgs, {
+        env: { ...process.env, ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      let killTimer: ReturnType<typeof setTimeout> | undefined;
+      const timer = setTimeout(
+        () => child.kill("SIGKILL"),
+        options.timeout ?? 20000,
+      );
+      stopChild = () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        killTimer ??= setTimeout(() => child.kill("SIGKILL"), 2000);
+      };
+      if (stopRequested) stopChild();
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        clearTimeout(killTimer);
+        resolve({
+          code,
+          signal,
+          stdout,
+          stderr,
+          milliseconds: performance.now() - started,
+        });
+      });
+    });
+  });
+  return { result, stop: () => stopChild() };
+}
+
+/** The lines a program printed, without the empty last one. */
+export function lines(output: string): string[] {
+  const all = output.split("\n");
+  if (all.at(-1) === "") all.pop();
+  return all;
+}
