@@ -65,7 +65,7 @@ function releaseThread(thread: Worker): void {
   else thread.terminate();
 }
 
-/** What one run() holds until its thread has exited. */
+/** What one run() holds until the proxy thread has let go of the sockets. */
 interface Running {
   /** This thread's end of the inproc control pair. */
   control: Pair;
