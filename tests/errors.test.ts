@@ -1,6 +1,6 @@
 // What goes wrong and how it is reported: ZmqError codes, messages and
 // endpoints for bad addresses, state machine misuse and would-block cases.
-import { describe, test } from "node:test";
+import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import {
   Dealer,

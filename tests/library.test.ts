@@ -1,6 +1,6 @@
 // Finding and loading libzmq: version and capabilities, the ZMQ_LIBRARY_PATH
 // override, and the error when the library cannot be loaded.
-import { describe, test } from "node:test";
+import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import {
   capability,

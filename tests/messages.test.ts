@@ -1,6 +1,6 @@
 // What a message is: frame types, multipart atomicity, empty frames, large
 // frames, and that received frames are independent copies.
-import { describe, test } from "node:test";
+import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { Pair, Pull, Push } from "../mod.ts";
 import { endpoint, text, texts, type Transport } from "./helpers.ts";

@@ -1,6 +1,6 @@
 // Socket and context options: every entry of the option table on every socket
 // type it applies to, validation, and what libzmq itself rejects.
-import { describe, test } from "node:test";
+import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import {
   capability,

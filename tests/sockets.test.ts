@@ -1,6 +1,6 @@
 // Every socket type pairing over inproc, ipc and tcp, with the blocking
 // (sendSync/receiveSync), non-waiting (trySend/tryReceive) and awaited forms.
-import { describe, test } from "node:test";
+import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect as tcpConnect } from "node:net";
