@@ -64,6 +64,8 @@ export interface OptionSpec {
   readonly draft?: boolean;
   /** Needs CURVE support in libzmq. */
   readonly curve?: boolean;
+  /** libzmq's default, for write-only options read before being written. */
+  readonly default?: boolean;
 }
 
 /** Every socket option of libzmq 4.3, by its zeromq.js-style name. */
@@ -253,7 +255,13 @@ export const socketOptions = {
   /** ZMQ_XPUB_WELCOME_MSG: a message sent to each new subscriber. */
   welcomeMessage: { id: 72, type: "string", access: "w", on: ["xpub"] },
   /** ZMQ_STREAM_NOTIFY: deliver connect and disconnect notifications (empty frames). */
-  notify: { id: 73, type: "boolean", access: "w", on: ["stream"] },
+  notify: {
+    id: 73,
+    type: "boolean",
+    access: "w",
+    on: ["stream"],
+    default: true,
+  },
   /** ZMQ_INVERT_MATCHING: deliver messages that do not match the subscriptions. */
   invertMatching: {
     id: 74,

@@ -273,6 +273,9 @@ export class Poller {
       const onAbort = () => finish(signal!.reason);
       const check = () => {
         if (!this.#polling) return;
+        for (const { target } of this.#items) {
+          if (typeof target !== "number") socketInternals(target).resetSignal();
+        }
         let ready: PollResult[];
         try {
           ready = this.#closed ? [] : this.#pollNow(0);

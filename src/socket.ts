@@ -27,6 +27,7 @@ import {
   type Context,
   context as defaultContext,
   contextInternals,
+  discardNativeSocket,
   type NativeSocket,
 } from "./context.ts";
 import { errorCode, lastError, ZmqError, zmqError } from "./errors.ts";
@@ -108,6 +109,8 @@ interface NativeState extends NativeSocket {
   slot: number;
   // A zmq_poller (as void** for zmq_poller_destroy) for sockets without ZMQ_FD.
   poller: BigUint64Array | null;
+  // The descriptor the watcher polls (ZMQ_FD or the zmq_poller's), once known.
+  fd: number;
 }
 
 /** Per-message routing data of the draft socket types. */
@@ -140,18 +143,15 @@ function releaseNative(native: NativeState): void {
   }
 }
 
-function freeNative(native: NativeState): void {
-  closeNativeSocket(native);
-  zmq.zmq_msg_close(native.msg);
-}
-
-// A socket dropped without close() is closed here; close() unregisters it,
-// so nothing is freed twice.
+// A socket dropped without close() is closed here, dropping what it still
+// had to send (so its context can terminate); close() unregisters it, so
+// nothing is freed twice.
 const socketFinalizer = new FinalizationRegistry<
   { native: NativeState; context: Context }
 >(({ native, context }) => {
   contextInternals(context).release(native);
-  freeNative(native);
+  discardNativeSocket(native);
+  zmq.zmq_msg_close(native.msg);
 });
 
 /** What socket subclasses in other modules may reach (not public API). */
@@ -180,6 +180,8 @@ export interface SocketInternals {
    * `[frame, metadata]`, with `read` building the metadata from the zmq_msg_t.
    */
   singleFrame(read: ((msg: BigUint64Array) => MessageMetadata) | null): void;
+  /** Clears the signal of a thread-safe socket's zmq_poller fd (no-op otherwise). */
+  resetSignal(): void;
   /** Completes the socket's own waiting operations if they can be now. */
   kick(): void;
   /** Calls `listener` after each operation that may consume the ZMQ_FD edge. */
@@ -242,15 +244,7 @@ export abstract class Socket {
   #observer: Observer | undefined;
   #onReady = () => {
     this.#budget = SYNC_BUDGET;
-    const poller = this.#native.poller;
-    // A zmq_poller's fd stays readable until it is waited on: reset it.
-    if (poller !== null) {
-      zmq.zmq_poller_wait!(
-        backend.pointerFromBigInt(poller[0]),
-        pollerEvent,
-        0,
-      );
-    }
+    this.#resetSignal();
     this.#process();
   };
 
@@ -282,10 +276,22 @@ export abstract class Socket {
     }
     const msg = new BigUint64Array(MSG_T_SIZE / 8);
     zmq.zmq_msg_init(msg);
-    const native: NativeState = { handle, msg, slot: -1, poller: null };
+    const native: NativeState = {
+      handle,
+      msg,
+      slot: -1,
+      poller: null,
+      fd: -1,
+    };
     native.beforeClose = () => releaseNative(native);
     this.#native = native;
-    this.#native.onClose = () => this.#closed("context");
+    // The context holds `native`, so this must not hold the socket itself,
+    // or a dropped socket could never be collected.
+    const self = new WeakRef(this);
+    this.#native.onClose = () => {
+      const socket = self.deref();
+      if (socket !== undefined) socket.#closed("context");
+    };
     this.#context = context;
     this.#kind = kind;
     contextInternals(context).adopt(this.#native);
@@ -340,6 +346,7 @@ export abstract class Socket {
         socket.#singleFrame = true;
         socket.#readMetadata = read;
       },
+      resetSignal: () => socket.#resetSignal(),
       kick: () => {
         if (socket.#senders.length > 0 || socket.#receivers.length > 0) {
           socket.#process();
@@ -546,7 +553,7 @@ export abstract class Socket {
     const spec = this.#spec(name);
     const handle = this.#handle(`read option ${name}`);
     if (spec.access === "w") {
-      return this.#written.get(name) ??
+      return this.#written.get(name) ?? spec.default ??
         (spec.type === "boolean" ? false : null);
     }
     let buffer: Int32Array | BigInt64Array | Uint8Array;
@@ -917,6 +924,35 @@ export abstract class Socket {
     );
   }
 
+  /**
+   * The next step of `for await`: a message already queued resolves without
+   * an extra promise; a closed socket ends the iteration. @internal
+   */
+  protected nextMessage(): Promise<IteratorResult<Uint8Array[], undefined>> {
+    if (
+      this.#native.handle !== null && this.#lentTo === null &&
+      this.#receivers.length === 0 && this.#budget > 0
+    ) {
+      try {
+        const frames = this.#receiveFrames(DONTWAIT, "receive");
+        if (frames !== null) {
+          this.#budget--;
+          this.#touched();
+          return Promise.resolve({ value: frames, done: false });
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.receiveMessage().then(
+      (value) => ({ value, done: false }),
+      (error) => {
+        if (this.closed) return { value: undefined, done: true };
+        throw error;
+      },
+    );
+  }
+
   // ---- waiting ---------------------------------------------------------
 
   #enqueue<T>(
@@ -989,6 +1025,12 @@ export abstract class Socket {
   // ZMQ_FD, so both queues are retried until neither makes progress.
   #process(): void {
     if (this.#native.handle === null || this.#yielding) return;
+    if (this.#complete()) this.#arm();
+    else this.#disarm();
+  }
+
+  // Completes what it can; true when operations are still waiting.
+  #complete(): boolean {
     const receivers = this.#receivers;
     const senders = this.#senders;
     let progress = true;
@@ -1033,8 +1075,7 @@ export abstract class Socket {
         progress = true;
       }
     }
-    if (receivers.length > 0 || senders.length > 0) this.#arm();
-    else this.#disarm();
+    return receivers.length > 0 || senders.length > 0;
   }
 
   #arm(): void {
@@ -1055,18 +1096,20 @@ export abstract class Socket {
 
   #fd(): number {
     const handle = this.#handle("wait");
+    const native = this.#native;
+    if (native.fd >= 0) return native.fd;
     const fd = new BigInt64Array(1);
     optionLength[0] = 8n;
     if (zmq.zmq_getsockopt(handle, SocketOption.FD, fd, optionLength) === 0) {
-      return optionLength[0] === 4n
+      native.fd = optionLength[0] === 4n
         ? new Int32Array(fd.buffer)[0]
         : Number(fd[0]);
+      return native.fd;
     }
     // Thread-safe (draft) sockets have no ZMQ_FD: a zmq_poller gives one.
     const poller = zmq.zmq_poller_new?.() ?? null;
     if (poller === null) throw this.#error("wait");
     const holder = BigUint64Array.of(backend.pointerToBigInt(poller));
-    const native = this.#native;
     native.poller = holder;
     fd[0] = 0n;
     if (
@@ -1078,7 +1121,20 @@ export abstract class Socket {
       native.poller = null;
       throw error;
     }
-    return new Int32Array(fd.buffer)[0];
+    native.fd = new Int32Array(fd.buffer)[0];
+    return native.fd;
+  }
+
+  // A zmq_poller's fd stays readable until the poller is waited on.
+  #resetSignal(): void {
+    const poller = this.#native.poller;
+    if (poller !== null) {
+      zmq.zmq_poller_wait!(
+        backend.pointerFromBigInt(poller[0]),
+        pollerEvent,
+        0,
+      );
+    }
   }
 
   #failAll<T>(queue: Pending<T>[], error: unknown): void {

@@ -49,6 +49,10 @@ export interface Readable {
   /**
    * Receives the next message as an array of frames, waiting without blocking
    * the event loop, up to `receiveTimeout` (then rejects with EAGAIN).
+   *
+   * Each frame is a copy that JavaScript owns. Small frames are views into a
+   * shared pool buffer (as Node's Buffer pool does): use the frame itself, or
+   * `frame.slice()`, rather than `frame.buffer`.
    */
   receive(options?: OperationOptions): Promise<Uint8Array[]>;
   /** Receives a message if one is queued now; null otherwise. */
@@ -118,14 +122,7 @@ export abstract class ReadableSocket extends Socket implements Readable {
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]> {
     const done = { value: undefined, done: true } as const;
     const iterator: AsyncIterableIterator<Uint8Array[]> = {
-      next: () =>
-        this.receiveMessage().then(
-          (value) => ({ value, done: false }),
-          (error) => {
-            if (this.closed) return done;
-            throw error;
-          },
-        ),
+      next: () => this.nextMessage(),
       return: () => Promise.resolve(done),
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -367,6 +364,13 @@ export class Router extends DuplexSocket {
   /** Connects to an endpoint, optionally naming the peer with a routing id. */
   override connect(endpoint: string, options: RouterConnectOptions = {}): void {
     if (options.routingId !== undefined) {
+      // libzmq keeps a routing id set for the next connect if this one fails,
+      // and cannot clear it: refuse what is surely invalid before setting it.
+      if (typeof endpoint !== "string" || endpoint.length === 0) {
+        throw new TypeError(
+          `connect: endpoint must be a non-empty string such as "tcp://127.0.0.1:5555"`,
+        );
+      }
       const id = options.routingId;
       if (typeof id !== "string" && !(id instanceof Uint8Array)) {
         throw new TypeError("routingId must be a string or Uint8Array");

@@ -378,9 +378,9 @@ describe("process exit and garbage collection (child processes)", () => {
   test("a program that drops 2,000 sockets without close() exits cleanly", async () => {
     const result = await runScript(
       `
-      import { Context, context, Pair, Pull, Push } from "${modUrl}";
-      // Room for every socket even if none were collected.
-      context.maxSockets = 4096;
+      import { Context, Pair, Pull, Push } from "${modUrl}";
+      // 1,500 sockets on the default context (maxSockets 1023): this only
+      // passes if dropped sockets are collected and closed.
       const gc = globalThis.gc ?? globalThis.Bun?.gc;
       async function collect() {
         for (let round = 0; round < 3; round++) {
