@@ -989,8 +989,11 @@ export abstract class Socket {
           }));
         }, timeout);
       }
+      // The caller just tried the operation (or others wait ahead of it, and
+      // the watcher is armed already): trying again would only repeat the
+      // EAGAIN, which costs a system call inside libzmq.
       if (this.#budget <= 0) this.#yieldThenProcess();
-      else this.#process();
+      else this.#arm();
     });
   }
 
