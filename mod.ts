@@ -39,7 +39,26 @@ export {
   type ZmqErrorDetails,
 } from "./src/errors.ts";
 export { LibraryLoadError } from "./ffi/load.ts";
-export { Observer } from "./src/observer.ts";
+export {
+  type Event,
+  type EventAddress,
+  type EventError,
+  type EventFor,
+  type EventInterval,
+  type EventOfType,
+  type EventType,
+  HandshakeError,
+  Observer,
+  type ObserverReceiveOptions,
+  type ProtocolErrorName,
+} from "./src/observer.ts";
+export {
+  type AuthenticationLog,
+  Authenticator,
+  type AuthenticatorOptions,
+} from "./src/auth.ts";
+export { type CurveKeyPair, curveKeyPair, curvePublicKey } from "./src/keys.ts";
+export { type Z85, z85 } from "./src/z85.ts";
 export { Proxy, type ProxyOptions } from "./src/proxy.ts";
 export {
   Poller,
