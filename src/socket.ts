@@ -604,10 +604,20 @@ export abstract class Socket {
     if (spec.access === "r") {
       throw new TypeError(`Option '${name}' is read-only`);
     }
-    const bytes = encodeOption(name, spec, value);
+    let bytes = encodeOption(name, spec, value);
     const handle = this.#handle(`set option ${name}`);
+    // libzmq resets a string option (zapDomain, socksProxy, ...) only when
+    // given a NULL pointer: an empty buffer is EINVAL.
+    if (spec.type === "string" && bytes.byteLength === 0) {
+      bytes = null as unknown as Uint8Array;
+    }
     if (
-      zmq.zmq_setsockopt(handle, spec.id, bytes, BigInt(bytes.byteLength)) !== 0
+      zmq.zmq_setsockopt(
+        handle,
+        spec.id,
+        bytes,
+        BigInt(bytes?.byteLength ?? 0),
+      ) !== 0
     ) {
       throw this.#error(`set option ${name}`);
     }

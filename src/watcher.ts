@@ -15,6 +15,7 @@ import {
   EVENTS,
   FD,
   FIRED,
+  HOLDING,
   IDLE,
   NOTIFY_PENDING,
   REVENTS,
@@ -25,6 +26,7 @@ import {
   STATE,
   WAKE_PENDING,
 } from "./watcher_layout.ts";
+import { workerModule } from "./worker_url.ts";
 
 export { POLL_IN, POLL_OUT } from "./watcher_layout.ts";
 
@@ -57,12 +59,15 @@ class Watcher {
   #waker: Waker | null;
 
   constructor() {
+    const module = workerModule(
+      new URL("./watcher_worker.ts", import.meta.url),
+    );
     const libc = loadLibc();
     const fds = new Int32Array(2);
     if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
     this.#wakeWriteFd = fds[1];
     this.#waker = backend.createWaker(() => this.#drain());
-    this.#worker = new Worker(new URL("./watcher_worker.ts", import.meta.url), {
+    this.#worker = new Worker(module, {
       workerData: {
         buffer: this.#shared.buffer,
         wakeFd: fds[0],
@@ -70,10 +75,12 @@ class Watcher {
       },
     });
     this.#worker.unref();
-    if (this.#waker === null) this.#listen();
+    // Atomics.waitAsync always listens; where there is a faster waker it is
+    // used only while the process is held alive (see HOLDING).
+    this.#listen();
   }
 
-  // Where Atomics.waitAsync is the wake-up path (Bun).
+  // The wake-up path of Bun, and of Deno while nothing holds the process.
   async #listen(): Promise<void> {
     const shared = this.#shared;
     for (;;) {
@@ -113,6 +120,7 @@ class Watcher {
 
   #retain(slot: Slot): void {
     if (!slot.keepAlive && this.#alive++ === 0) {
+      Atomics.store(this.#shared, HOLDING, 1);
       if (this.#waker !== null) this.#waker.ref();
       else this.#worker.ref();
     }
@@ -121,6 +129,7 @@ class Watcher {
 
   #release(slot: Slot): void {
     if (slot.keepAlive && --this.#alive === 0) {
+      Atomics.store(this.#shared, HOLDING, 0);
       if (this.#waker !== null) this.#waker.unref();
       else this.#worker.unref();
     }

@@ -13,6 +13,7 @@ import {
   EVENTS,
   FD,
   FIRED,
+  HOLDING,
   NOTIFY_PENDING,
   POLL_IN,
   REVENTS,
@@ -75,7 +76,7 @@ for (;;) {
     Atomics.add(shared, SEQUENCE, 1);
     Atomics.notify(shared, SEQUENCE);
     if (
-      wakeMain !== null &&
+      wakeMain !== null && Atomics.load(shared, HOLDING) === 1 &&
       Atomics.compareExchange(shared, NOTIFY_PENDING, 0, 1) === 0
     ) wakeMain();
   }
