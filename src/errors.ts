@@ -311,9 +311,23 @@ function explain(
         context.endpoint ?? ""
       }' does not exist`;
     case "ENOENT":
+      if (operation === "bind" || operation === "connect") {
+        return `No such file or directory for endpoint '${
+          context.endpoint ?? ""
+        }': for ipc:// the directory of the path must exist`;
+      }
       return context.endpoint !== undefined
         ? `Endpoint '${context.endpoint}' is not bound or connected on this socket`
         : "No such file or endpoint";
+    case "ECONNRESET":
+    case "EPIPE":
+      return "The connection was reset by the peer";
+    case "ECONNREFUSED":
+      return `Connection refused by '${context.endpoint ?? "the peer"}'`;
+    case "EACCES":
+      return `Permission denied${
+        context.endpoint !== undefined ? ` for '${context.endpoint}'` : ""
+      }: a privileged port, or an ipc path you may not write`;
     case "EHOSTUNREACH":
       return "The message cannot be routed: no connected peer has that routing id";
     case "EMTHREAD":
