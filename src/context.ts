@@ -14,6 +14,8 @@ export interface NativeSocket {
   handle: Pointer | null;
   /** Called when the socket is closed from outside (context close, finalizer). */
   onClose?: (reason: "context") => void;
+  /** Set while another thread borrows the socket: makes it let go (context closing). */
+  reclaim?: () => void;
   /** Releases what refers to the socket (watcher slot, zmq poller) before zmq_close. */
   beforeClose?: () => void;
 }
@@ -97,6 +99,8 @@ export function discardNativeSocket(socket: NativeSocket): void {
 
 function terminate(state: ContextState, dropped = false): void {
   if (state.terminated) return;
+  // Threads that borrowed sockets (a running Proxy) let go before any closes.
+  for (const socket of [...state.sockets]) socket.reclaim?.();
   state.terminated = true;
   for (const socket of state.sockets) {
     const notify = socket.onClose;

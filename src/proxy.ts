@@ -18,6 +18,7 @@ import {
 } from "./proxy_worker.ts";
 import { Socket, type SocketInternals, socketInternals } from "./socket.ts";
 import { Pair } from "./sockets.ts";
+import { workerModule } from "./worker_url.ts";
 
 /** Options of a {@link Proxy}. */
 export interface ProxyOptions {
@@ -46,7 +47,7 @@ function takeThread(): Worker {
   let thread = idleThreads.pop();
   if (thread === undefined) {
     const worker = new Worker(
-      new URL("./proxy_worker.ts", import.meta.url),
+      workerModule(new URL("./proxy_worker.ts", import.meta.url)),
       { workerData: THREAD_MARKER },
     );
     worker.on("exit", () => {
@@ -75,60 +76,6 @@ interface Running {
   state: Int32Array;
   /** Why the proxy was stopped from a close(), if it was. */
   stopped: StopReason | null;
-  /** Undoes the close() guards. */
-  unguard: (() => void)[];
-}
-
-// libzmq must not close a socket on this thread while the proxy thread is
-// inside zmq_proxy_steerable with it (that crashes the process). Until
-// socket.ts lets a borrower take part in close(), a running Proxy guards the
-// close() of its sockets and of their contexts: it stops the proxy thread,
-// waiting for it synchronously, before the close goes ahead.
-type Closable = { close(): void };
-
-function guardClose(target: Closable, before: () => void): () => void {
-  const original = target.close;
-  Object.defineProperty(target, "close", {
-    configurable: true,
-    writable: true,
-    enumerable: false,
-    value(this: Closable) {
-      before();
-      original.call(this);
-    },
-  });
-  return () => {
-    delete (target as Partial<Closable>).close;
-  };
-}
-
-// One guard per context, shared by every proxy running on its sockets.
-const contextGuards = new Map<
-  Context,
-  { stoppers: Set<() => void>; unguard: () => void }
->();
-
-function guardContext(context: Context, stop: () => void): () => void {
-  let guard = contextGuards.get(context);
-  if (guard === undefined) {
-    const stoppers = new Set<() => void>();
-    const unguard = guardClose(context, () => {
-      for (const stopper of [...stoppers]) stopper();
-    });
-    guard = { stoppers, unguard };
-    contextGuards.set(context, guard);
-  }
-  guard.stoppers.add(stop);
-  const { stoppers, unguard } = guard;
-  return () => {
-    stoppers.delete(stop);
-    if (
-      stoppers.size === 0 && contextGuards.get(context)?.stoppers === stoppers
-    ) {
-      contextGuards.delete(context);
-      unguard();
-    }
-  };
 }
 
 /**
@@ -236,10 +183,30 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     let controlPeer: Pair | undefined;
     let control: Pair | undefined;
     let controlPointer: bigint;
+    // libzmq must not close a socket on this thread while the proxy thread
+    // is inside zmq_proxy_steerable with it (that crashes the process): a
+    // close() of a lent socket, or of its context, first stops the proxy
+    // thread and waits for it.
+    const current: { running?: Running } = {};
+    const reclaim = (reason: StopReason, context: Context) => {
+      const running = current.running;
+      if (running !== undefined) {
+        this.#stopNow(
+          running,
+          reason,
+          reason === "context" ? context : undefined,
+        );
+      }
+    };
     try {
       for (const socket of sockets) {
         const internals = socketInternals(socket);
-        pointers.push(backend.pointerToBigInt(internals.lend(OWNER)));
+        const context = internals.context;
+        pointers.push(
+          backend.pointerToBigInt(
+            internals.lend(OWNER, (reason) => reclaim(reason, context)),
+          ),
+        );
         lent.push(internals);
       }
       // A PAIR in the sockets' context: commands sent before the thread
@@ -251,7 +218,9 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
       control = new Pair({ context, linger: 0 });
       control.connect(address);
       const internals = socketInternals(controlPeer);
-      controlPointer = backend.pointerToBigInt(internals.lend(OWNER));
+      controlPointer = backend.pointerToBigInt(
+        internals.lend(OWNER, (reason) => reclaim(reason, context)),
+      );
       lent.push(internals);
     } catch (error) {
       for (const internals of lent) internals.giveBack();
@@ -267,31 +236,20 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
       control: controlPointer,
       state: stateBuffer,
     };
-    const running: Running = {
+    const started: Running = {
       control,
       controlPeer,
       state: new Int32Array(stateBuffer),
       stopped: null,
-      unguard: [],
     };
-    for (const socket of sockets) {
-      running.unguard.push(
-        guardClose(socket, () => this.#stopNow(running, "socket")),
-      );
-    }
-    const contexts = new Set(sockets.map((socket) => socket.context));
-    for (const context of contexts) {
-      running.unguard.push(
-        guardContext(context, () => this.#stopNow(running, "context", context)),
-      );
-    }
-    this.#running = running;
+    current.running = started;
+    this.#running = started;
+    const running = started;
     this.#ran = true;
     return new Promise<void>((resolve, reject) => {
       // Called once the thread no longer uses the sockets: they are this
       // thread's again.
       const finish = (result: ProxyResult | undefined, failure?: unknown) => {
-        for (const unguard of running.unguard) unguard();
         for (const internals of lent) internals.giveBack();
         running.controlPeer.close();
         running.control.close();

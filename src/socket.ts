@@ -164,7 +164,10 @@ export interface SocketInternals {
    * Lends the socket to another thread (a Proxy): until giveBack(), every
    * method throws EBUSY naming `owner`. Fails if operations are pending.
    */
-  lend(owner: string): Pointer;
+  lend(
+    owner: string,
+    reclaim?: (reason: "socket" | "context") => void,
+  ): Pointer;
   /** Ends a lend(); the socket is usable on this thread again. */
   giveBack(): void;
   /** The socket type name of the option table ("push", "router", ...). */
@@ -238,6 +241,7 @@ export abstract class Socket {
   #budget = SYNC_BUDGET;
   #yielding = false;
   #lentTo: string | null = null;
+  #reclaim: ((reason: "socket" | "context") => void) | undefined;
   #singleFrame = false;
   #edgeListeners: Set<() => void> | null = null;
   #readMetadata: ((msg: BigUint64Array) => MessageMetadata) | null = null;
@@ -334,9 +338,11 @@ export abstract class Socket {
     socketInternals = (socket) => ({
       handle: (operation) => socket.#handle(operation),
       error: (operation, endpoint) => socket.#error(operation, endpoint),
-      lend: (owner) => socket.#lend(owner),
+      lend: (owner, reclaim) => socket.#lend(owner, reclaim),
       giveBack: () => {
         socket.#lentTo = null;
+        socket.#reclaim = undefined;
+        socket.#native.reclaim = undefined;
       },
       kind: socket.#kind,
       context: socket.#context,
@@ -393,7 +399,12 @@ export abstract class Socket {
     }
   }
 
-  #lend(owner: string): Pointer {
+  // `reclaim` is called synchronously before this thread closes the socket
+  // (or its context terminates): the borrower must let go of it first.
+  #lend(
+    owner: string,
+    reclaim?: (reason: "socket" | "context") => void,
+  ): Pointer {
     const handle = this.#handle("lend");
     if (this.#senders.length > 0 || this.#receivers.length > 0) {
       throw new ZmqError(
@@ -404,6 +415,8 @@ export abstract class Socket {
     }
     this.#disarm();
     this.#lentTo = owner;
+    this.#reclaim = reclaim;
+    if (reclaim !== undefined) this.#native.reclaim = () => reclaim("context");
     return handle;
   }
 
@@ -1183,6 +1196,8 @@ export abstract class Socket {
   close(): void {
     const native = this.#native;
     if (native.handle === null) return;
+    // Lent to another thread (a running Proxy): make it let go first.
+    if (this.#lentTo !== null) this.#reclaim?.("socket");
     socketFinalizer.unregister(this);
     contextInternals(this.#context).release(native);
     this.#closed("close");
