@@ -116,11 +116,12 @@ export function loadLibzmq(): Libzmq {
     } catch (error) {
       if (isPermissionError(error)) {
         throw new LibraryLoadError(
-          "zmq-ffi needs permission to load native libraries: run Deno with " +
-            "--allow-ffi (and --allow-env so ZMQ_LIBRARY_PATH is honoured), " +
-            `e.g. "deno run --allow-ffi --allow-env main.ts". (${
-              describe(error)
-            })`,
+          "zmq-ffi needs permission to load libzmq: run Deno with " +
+            '--allow-ffi --allow-read, e.g. "deno run --allow-ffi ' +
+            '--allow-read main.ts" (--allow-ffi loads libzmq and libc, ' +
+            "--allow-read lets the library start its watcher thread from its " +
+            "files; add --allow-env to honour ZMQ_LIBRARY_PATH). " +
+            `(${describe(error)})`,
           [path],
         );
       }

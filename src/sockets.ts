@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { clearTimeout, setTimeout } from "node:timers";
 import { SocketOption, SocketType } from "../ffi/constants.ts";
 import type { Message } from "./message.ts";
 import { toFrame } from "./message.ts";
@@ -233,8 +234,16 @@ function subscriptionFrames(prefixes: (string | Uint8Array)[]): Uint8Array[] {
 }
 
 /**
+ * How long an awaited receive on a Subscriber that never subscribed waits
+ * before a console.warn says it needs subscribe() (once per socket).
+ */
+const UNSUBSCRIBED_WARNING_DELAY = 2000;
+
+/**
  * ZMQ_SUB: receives the messages of publishers that match its subscriptions.
- * A new Subscriber receives nothing until you call {@link Subscriber.subscribe}.
+ * A new Subscriber receives nothing until you call {@link Subscriber.subscribe}:
+ * if an awaited receive waits 2 s on one that never subscribed, a
+ * console.warn says so (once per socket).
  *
  * @example
  * ```ts
@@ -246,6 +255,9 @@ function subscriptionFrames(prefixes: (string | Uint8Array)[]): Uint8Array[] {
  * ```
  */
 export class Subscriber extends ReadableSocket {
+  #subscribed = false;
+  #warned = false;
+
   /** Creates a Subscriber socket with the given options. */
   constructor(options: SocketOptions<"sub"> = {}) {
     super("sub", SocketType.SUB, options);
@@ -256,6 +268,7 @@ export class Subscriber extends ReadableSocket {
     for (const frame of subscriptionFrames(prefixes)) {
       this.setRawOption("subscribe", SocketOption.SUBSCRIBE, frame);
     }
+    this.#subscribed = true;
   }
 
   /** Removes subscriptions made with the same prefixes; no argument removes the "everything" one. */
@@ -263,6 +276,30 @@ export class Subscriber extends ReadableSocket {
     for (const frame of subscriptionFrames(prefixes)) {
       this.setRawOption("unsubscribe", SocketOption.UNSUBSCRIBE, frame);
     }
+  }
+
+  // Forgetting subscribe() is the classic first mistake with pub-sub: nothing
+  // arrives and nothing fails. Only sockets that never subscribed pay for this.
+  /** @internal */
+  protected override receiveMessage(
+    options?: OperationOptions,
+  ): Promise<Uint8Array[]> {
+    const received = super.receiveMessage(options);
+    if (this.#subscribed || this.#warned) return received;
+    const timer = setTimeout(() => {
+      if (this.#subscribed || this.#warned || this.closed) return;
+      this.#warned = true;
+      console.warn(
+        `zmq-ffi: a Subscriber has waited ${
+          UNSUBSCRIBED_WARNING_DELAY / 1000
+        } s to receive without ever subscribing, and a Subscriber receives ` +
+          "nothing until it does: call sub.subscribe() for every message or " +
+          'sub.subscribe("prefix") for those starting with a prefix. ' +
+          "(Shown once per socket.)",
+      );
+    }, UNSUBSCRIBED_WARNING_DELAY);
+    timer.unref();
+    return received.finally(() => clearTimeout(timer));
   }
 }
 /** The options of a {@link Subscriber} socket as typed properties. */

@@ -41,9 +41,9 @@ function bundledWorker(url: URL, prefix: string): URL {
   if (found !== null) return new URL(`file://${found}`);
   throw new Error(
     `zmq-ffi: ${file} is not inside this executable. bun build --compile ` +
-      `needs each worker module as an extra entry point: add ` +
-      `node_modules/@zmq-ffi/zmq/src/watcher_worker.ts (and ` +
-      `src/proxy_worker.ts if you use Proxy) after your program's file.`,
+      "needs the library's worker modules as extra entry points after your " +
+      "program's file: node_modules/@zmq-ffi/zmq/src/watcher_worker.ts and " +
+      "node_modules/@zmq-ffi/zmq/src/proxy_worker.ts (src/... in a checkout).",
   );
 }
 
