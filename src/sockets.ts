@@ -80,15 +80,15 @@ export interface Readable {
  * ```
  */
 export abstract class WritableSocket extends Socket implements Writable {
-  /** {@inheritDoc Writable.send} */
+  /** Sends a message, waiting while the high-water mark is reached: see {@link Writable.send}. */
   send(message: Message, options?: OperationOptions): Promise<void> {
     return this.sendMessage(message, options);
   }
-  /** {@inheritDoc Writable.trySend} */
+  /** Sends a message if it can be queued now: see {@link Writable.trySend}. */
   trySend(message: Message): boolean {
     return this.trySendMessage(message);
   }
-  /** {@inheritDoc Writable.sendSync} */
+  /** Sends a message, blocking the thread: see {@link Writable.sendSync}. */
   sendSync(message: Message): void {
     this.sendMessageSync(message);
   }
@@ -107,15 +107,15 @@ export abstract class WritableSocket extends Socket implements Writable {
  * ```
  */
 export abstract class ReadableSocket extends Socket implements Readable {
-  /** {@inheritDoc Readable.receive} */
+  /** Receives the next message, waiting without blocking the event loop: see {@link Readable.receive}. */
   receive(options?: OperationOptions): Promise<Uint8Array[]> {
     return this.receiveMessage(options);
   }
-  /** {@inheritDoc Readable.tryReceive} */
+  /** Receives a message if one is queued now: see {@link Readable.tryReceive}. */
   tryReceive(): Uint8Array[] | null {
     return this.tryReceiveMessage();
   }
-  /** {@inheritDoc Readable.receiveSync} */
+  /** Receives a message, blocking the thread: see {@link Readable.receiveSync}. */
   receiveSync(): Uint8Array[] {
     return this.receiveMessageSync();
   }
