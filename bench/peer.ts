@@ -74,8 +74,13 @@ async function receive(size: number, count: number): Promise<never> {
   result({ count, size, seconds, wrongSize });
 }
 
+// Module-level, so the Push is never collected (and closed, dropping what it
+// still had queued) while the runner waits for the receiver.
+const senders: Push[] = [];
+
 async function send(endpoint: string, size: number, count: number) {
   const push = new Push({ linger: 0 });
+  senders.push(push);
   push.connect(endpoint);
   const payload = new Uint8Array(size);
   if (sync) {

@@ -143,14 +143,17 @@ function releaseNative(native: NativeState): void {
   }
 }
 
-// A socket dropped without close() is closed here, dropping what it still
-// had to send (so its context can terminate); close() unregisters it, so
-// nothing is freed twice.
+// A socket dropped without close() is closed here; close() unregisters it,
+// so nothing is freed twice. On the default context, which is never
+// terminated, the socket's linger is honoured: libzmq keeps delivering what
+// was queued in the background. Elsewhere what it still had to send is
+// dropped, so that the context, if it is dropped too, can terminate.
 const socketFinalizer = new FinalizationRegistry<
   { native: NativeState; context: Context }
 >(({ native, context }) => {
   contextInternals(context).release(native);
-  discardNativeSocket(native);
+  if (context === defaultContext) closeNativeSocket(native);
+  else discardNativeSocket(native);
   zmq.zmq_msg_close(native.msg);
 });
 
