@@ -86,6 +86,21 @@ function sizeOf(length: number): bigint {
   return length < smallSizes.length ? smallSizes[length] : BigInt(length);
 }
 
+// A non-blocking zmq_send processes the commands that free room at the
+// high-water mark (activate_write) at most about once a millisecond, so its
+// EAGAIN may be stale; reading ZMQ_EVENTS processes them now. Checking before
+// waiting saves a wake-up through the watcher thread, most of the time.
+function writableNow(handle: Pointer): boolean {
+  optionLength[0] = 4n;
+  return zmq.zmq_getsockopt(
+        handle,
+        SocketOption.EVENTS,
+        intValue,
+        optionLength,
+      ) ===
+      0 && (intValue[0] & POLLOUT) !== 0;
+}
+
 // V8 keeps typed arrays of up to 64 bytes on its heap, and handing one of
 // those to an FFI call leaves Deno's fast path (~10x slower): small frames go
 // through the scratch buffer, which lives off-heap.
@@ -663,11 +678,15 @@ export abstract class Socket {
   #sendFrames(frames: Uint8Array[], flags: number, operation: string): boolean {
     const handle = this.#handle(operation);
     const last = frames.length - 1;
+    let refreshed = false;
     for (let index = 0; index <= last; index++) {
       const more = index < last ? SNDMORE : 0;
       if (sendFrame(handle, frames[index], flags | more) < 0) {
-        if (this.#sendFailed(flags, index, operation)) return false;
-        index--; // EINTR on a blocking send: retry the frame
+        if (this.#sendFailed(flags, index, operation)) {
+          if (refreshed || !writableNow(handle)) return false;
+          refreshed = true;
+        }
+        index--; // retry the frame
       }
     }
     return true;
@@ -677,6 +696,7 @@ export abstract class Socket {
   // encoded into the scratch buffer, so the common case allocates nothing.
   #sendSingle(message: unknown, flags: number, operation: string): boolean {
     const handle = this.#handle(operation);
+    let refreshed = false;
     for (;;) {
       let result: number;
       if (typeof message === "string" && message.length <= MAX_SCRATCH_STRING) {
@@ -686,7 +706,10 @@ export abstract class Socket {
         result = sendFrame(handle, toFrame(message), flags);
       }
       if (result >= 0) return true;
-      if (this.#sendFailed(flags, 0, operation)) return false;
+      if (this.#sendFailed(flags, 0, operation)) {
+        if (refreshed || !writableNow(handle)) return false;
+        refreshed = true;
+      }
     }
   }
 
@@ -743,6 +766,7 @@ export abstract class Socket {
   ): boolean {
     const handle = this.#handle(operation);
     const msg = metadataMsg;
+    let refreshed = false;
     for (;;) {
       const size = frame.byteLength;
       if (zmq.zmq_msg_init_size(msg, BigInt(size)) !== 0) {
@@ -767,7 +791,11 @@ export abstract class Socket {
       zmq.zmq_msg_close(msg);
       const code = errorCode(errno);
       if (code === "EINTR" && (flags & DONTWAIT) === 0) continue;
-      if (code === "EAGAIN" && (flags & DONTWAIT) !== 0) return false;
+      if (code === "EAGAIN" && (flags & DONTWAIT) !== 0) {
+        if (refreshed || !writableNow(handle)) return false;
+        refreshed = true;
+        continue;
+      }
       throw zmqError(code, operation, {
         socketType: this.constructor.name,
       }, errno);
