@@ -56,6 +56,8 @@ export const SocketOption = {
   EVENTS: 15,
   TYPE: 16,
   LINGER: 17,
+  SNDHWM: 23,
+  RCVHWM: 24,
   RCVTIMEO: 27,
   SNDTIMEO: 28,
   LAST_ENDPOINT: 32,

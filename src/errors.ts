@@ -328,6 +328,10 @@ function explain(
       return `Permission denied${
         context.endpoint !== undefined ? ` for '${context.endpoint}'` : ""
       }: a privileged port, or an ipc path you may not write`;
+    case "ENAMETOOLONG":
+      return `Endpoint '${
+        context.endpoint ?? ""
+      }' is too long: an ipc:// path may have about 100 characters at most`;
     case "EHOSTUNREACH":
       return "The message cannot be routed: no connected peer has that routing id";
     case "EMTHREAD":

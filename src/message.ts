@@ -54,7 +54,12 @@ export function toFrames(message: unknown): Uint8Array[] {
     if (message.length === 0) {
       throw new TypeError("A message needs at least one frame");
     }
-    return message.map(toFrame);
+    // A loop, not map(): map skips the holes of a sparse array.
+    const frames: Uint8Array[] = [];
+    for (let index = 0; index < message.length; index++) {
+      frames.push(toFrame(message[index], index));
+    }
+    return frames;
   }
   return [toFrame(message)];
 }

@@ -20,7 +20,7 @@ import { Event as MonitorEvent } from "../ffi/constants.ts";
 import { backend, loadLibzmq } from "../ffi/load.ts";
 import { BackgroundReader } from "./background_reader.ts";
 import { errorCode, ZmqError, zmqError } from "./errors.ts";
-import { registerObserverFactory, type Socket } from "./socket.ts";
+import { registerObserverFactory, Socket } from "./socket.ts";
 import { socketInternals } from "./socket.ts";
 import { Pair } from "./sockets.ts";
 
@@ -398,6 +398,9 @@ export class Observer implements AsyncIterable<Event> {
    * `socket.events` (prefer that).
    */
   constructor(socket: Socket) {
+    if (!(socket instanceof Socket)) {
+      throw new TypeError("new Observer(socket) needs a Socket");
+    }
     if (!creating) return socket.events;
     this.socket = socket;
     const internals = socketInternals(socket);

@@ -251,7 +251,17 @@ export class Poller {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (typeof options !== "object" || options === null) {
+      return Promise.reject(
+        new TypeError("Poll options must be an object such as { signal }"),
+      );
+    }
     const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(
+        new TypeError("options.signal must be an AbortSignal"),
+      );
+    }
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.#polling = true;
     return new Promise<PollResult[]>((resolve, reject) => {

@@ -24,7 +24,7 @@ import {
 import { capability } from "./capability.ts";
 import {
   closeNativeSocket,
-  type Context,
+  Context,
   context as defaultContext,
   contextInternals,
   discardNativeSocket,
@@ -261,6 +261,8 @@ export abstract class Socket {
   #lentTo: string | null = null;
   #reclaim: ((reason: "socket" | "context") => void) | undefined;
   #singleFrame = false;
+  // Bound or connected at least once (see the high-water marks in setOption).
+  #attached = false;
   #edgeListeners: Set<() => void> | null = null;
   #readMetadata: ((msg: BigUint64Array) => MessageMetadata) | null = null;
   #observer: Observer | undefined;
@@ -282,8 +284,13 @@ export abstract class Socket {
     const { context = defaultContext, ...settings } = options as {
       context?: Context;
     } & Record<string, unknown>;
+    if (!(context instanceof Context)) {
+      throw new TypeError(
+        `Option 'context' of ${this.constructor.name} must be a Context`,
+      );
+    }
     for (const name of Object.keys(settings)) {
-      const spec = (socketOptions as Record<string, OptionSpec>)[name];
+      const spec = optionSpec(name);
       if (spec === undefined || !appliesTo(spec, kind) || spec.access === "r") {
         throw new TypeError(
           `Unknown or read-only option '${name}' for ${this.constructor.name} sockets`,
@@ -477,18 +484,7 @@ export abstract class Socket {
   // ---- endpoints -------------------------------------------------------
 
   #endpoint(operation: string, endpoint: unknown): Uint8Array {
-    if (typeof endpoint !== "string") {
-      throw new TypeError(
-        `${operation}: endpoint must be a string such as "tcp://127.0.0.1:5555", got ${typeof endpoint}`,
-      );
-    }
-    if (endpoint.length === 0) {
-      throw new TypeError(`${operation}: endpoint must not be empty`);
-    }
-    if (endpoint.includes("\0")) {
-      throw new TypeError(`${operation}: endpoint must not contain NUL`);
-    }
-    return encoder.encode(endpoint + "\0");
+    return encodeEndpoint(operation, endpoint, this.constructor.name);
   }
 
   /**
@@ -500,6 +496,7 @@ export abstract class Socket {
     if (zmq.zmq_bind(this.#handle("bind"), address) !== 0) {
       throw this.#error("bind", endpoint);
     }
+    this.#attached = true;
     this.#touched();
   }
 
@@ -538,6 +535,7 @@ export abstract class Socket {
     if (zmq.zmq_connect(this.#handle("connect"), address) !== 0) {
       throw this.#error("connect", endpoint);
     }
+    this.#attached = true;
     this.#touched();
   }
 
@@ -553,7 +551,7 @@ export abstract class Socket {
   // ---- options ---------------------------------------------------------
 
   #spec(name: string): OptionSpec {
-    const spec = (socketOptions as Record<string, OptionSpec>)[name];
+    const spec = optionSpec(name);
     if (spec === undefined || !appliesTo(spec, this.#kind)) {
       throw new TypeError(
         `Unknown option '${name}' for ${this.constructor.name} sockets`,
@@ -606,7 +604,15 @@ export abstract class Socket {
     }
     optionLength[0] = BigInt(buffer.byteLength);
     if (zmq.zmq_getsockopt(handle, spec.id, buffer, optionLength) !== 0) {
-      throw this.#error(`read option ${name}`);
+      // A string longer than the buffer (a long lastEndpoint) is EINVAL.
+      if (!(buffer instanceof Uint8Array) || spec.type === "key") {
+        throw this.#error(`read option ${name}`);
+      }
+      buffer = new Uint8Array(65536);
+      optionLength[0] = BigInt(buffer.byteLength);
+      if (zmq.zmq_getsockopt(handle, spec.id, buffer, optionLength) !== 0) {
+        throw this.#error(`read option ${name}`);
+      }
     }
     const length = Number(optionLength[0]);
     switch (spec.type) {
@@ -636,6 +642,18 @@ export abstract class Socket {
       throw new TypeError(`Option '${name}' is read-only`);
     }
     let bytes = encodeOption(name, spec, value);
+    if (
+      this.#attached &&
+      (spec.id === SocketOption.SNDHWM || spec.id === SocketOption.RCVHWM)
+    ) {
+      // libzmq up to 4.3.5 sends the new marks to each peer pipe, and one a
+      // disconnect just freed crashes its I/O thread (zeromq/libzmq#4524).
+      throw new ZmqError(
+        "EFSM",
+        `Set ${name} before bind() or connect(): libzmq cannot change it safely on a connected socket`,
+        { operation: `set option ${name}` },
+      );
+    }
     const handle = this.#handle(`set option ${name}`);
     // libzmq resets a string option (zapDomain, socksProxy, ...) only when
     // given a NULL pointer: an empty buffer is EINVAL.
@@ -842,8 +860,9 @@ export abstract class Socket {
     options?: OperationOptions,
     metadata?: MessageMetadata,
   ): Promise<void> {
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
     try {
+      signal = checkOperationOptions(options);
       if (signal?.aborted) {
         toFrames(message);
         this.#handle("send");
@@ -950,8 +969,9 @@ export abstract class Socket {
 
   /** Receives a message, waiting without blocking the event loop. @internal */
   protected receiveMessage(options?: OperationOptions): Promise<Uint8Array[]> {
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
     try {
+      signal = checkOperationOptions(options);
       this.#handle("receive");
     } catch (error) {
       return Promise.reject(error);
@@ -1240,6 +1260,97 @@ export abstract class Socket {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+function optionSpec(name: string): OptionSpec | undefined {
+  return typeof name === "string" && Object.hasOwn(socketOptions, name)
+    ? (socketOptions as Record<string, OptionSpec>)[name]
+    : undefined;
+}
+
+/**
+ * Checks an endpoint and encodes it as a C string; throws TypeError or
+ * ZmqError (EINVAL, EPROTONOSUPPORT) before anything is changed. @internal
+ */
+export function encodeEndpoint(
+  operation: string,
+  endpoint: unknown,
+  socketType: string,
+): Uint8Array {
+  if (typeof endpoint !== "string") {
+    throw new TypeError(
+      `${operation}: endpoint must be a string such as "tcp://127.0.0.1:5555", got ${typeof endpoint}`,
+    );
+  }
+  if (endpoint.length === 0) {
+    throw new TypeError(`${operation}: endpoint must not be empty`);
+  }
+  if (endpoint.includes("\0")) {
+    throw new TypeError(`${operation}: endpoint must not contain NUL`);
+  }
+  const invalid = endpointProblem(endpoint);
+  if (invalid !== null) {
+    throw zmqError(invalid, operation, {
+      socketType,
+      endpoint,
+    });
+  }
+  return encoder.encode(endpoint + "\0");
+}
+
+const transports = new Set([
+  "tcp",
+  "ipc",
+  "inproc",
+  "pgm",
+  "epgm",
+  "tipc",
+  "vmci",
+  "udp",
+  "ws",
+  "wss",
+  "norm",
+]);
+
+// What libzmq would refuse (or worse, accept wrongly) about an endpoint,
+// found before any side effect such as a connect routing id being used up.
+// libzmq reads a tcp port with atoi and keeps it modulo 65536, so
+// "tcp://host:70000" would quietly mean port 4464: such ports are refused.
+function endpointProblem(
+  endpoint: string,
+): "EINVAL" | "EPROTONOSUPPORT" | null {
+  const match = /^([a-z0-9+.-]+):\/\/(.+)$/i.exec(endpoint);
+  if (match === null) return "EINVAL";
+  const transport = match[1].toLowerCase();
+  if (!transports.has(transport)) return "EPROTONOSUPPORT";
+  if (
+    transport !== "tcp" && transport !== "udp" && !transport.startsWith("ws")
+  ) {
+    return null;
+  }
+  const address = match[2];
+  const colon = address.lastIndexOf(":");
+  if (colon < 0) return "EINVAL";
+  const port = address.slice(colon + 1).split("/")[0];
+  if (port === "*" || port === "!") return null;
+  return /^[0-9]{1,5}$/.test(port) && Number(port) <= 65535 ? null : "EINVAL";
+}
+
+// An operation's options: an object, and its signal an AbortSignal.
+function checkOperationOptions(
+  options: unknown,
+): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      "Operation options must be an object such as { signal }",
+    );
+  }
+  const signal = (options as OperationOptions).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError("options.signal must be an AbortSignal");
+  }
+  return signal;
 }
 
 function appliesTo(spec: OptionSpec, kind: SocketTypeName): boolean {

@@ -17,6 +17,7 @@ import {
   type SocketTypeName,
 } from "./options.ts";
 import {
+  encodeEndpoint,
   type OperationOptions,
   Socket,
   type SocketConstructorOptions,
@@ -400,14 +401,15 @@ export class Router extends DuplexSocket {
 
   /** Connects to an endpoint, optionally naming the peer with a routing id. */
   override connect(endpoint: string, options: RouterConnectOptions = {}): void {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        "Router.connect options must be an object such as { routingId }",
+      );
+    }
     if (options.routingId !== undefined) {
-      // libzmq keeps a routing id set for the next connect if this one fails,
-      // and cannot clear it: refuse what is surely invalid before setting it.
-      if (typeof endpoint !== "string" || endpoint.length === 0) {
-        throw new TypeError(
-          `connect: endpoint must be a non-empty string such as "tcp://127.0.0.1:5555"`,
-        );
-      }
+      // libzmq keeps a routing id for the next connect if this one fails,
+      // and cannot clear it: check the endpoint before setting the id.
+      encodeEndpoint("connect", endpoint, this.constructor.name);
       const id = options.routingId;
       if (typeof id !== "string" && !(id instanceof Uint8Array)) {
         throw new TypeError("routingId must be a string or Uint8Array");
