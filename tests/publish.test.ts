@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -284,6 +285,64 @@ describe("the npm package", () => {
         ], { cwd: project }),
         expected,
       );
+    });
+
+    test("its sources run when loaded over http, as JSR serves them (no --allow-read)", async () => {
+      const base = await scratch();
+      const sources = join(base, "deno-project", "vendor", "package");
+      assert.ok(existsSync(sources), "the import map test ran first");
+      // A tiny static server for the unpacked sources, with the content type
+      // Deno wants for TypeScript.
+      const server = createServer(async (request, response) => {
+        try {
+          const path = decodeURIComponent(
+            new URL(request.url!, "http://x").pathname,
+          );
+          const body = await readFile(join(sources, path));
+          response.writeHead(200, { "content-type": "application/typescript" });
+          response.end(body);
+        } catch {
+          response.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve) =>
+        server.listen(0, "127.0.0.1", resolve)
+      );
+      const { port } = server.address() as { port: number };
+      try {
+        const project = join(base, "remote-project");
+        await mkdir(project);
+        await writeFile(
+          join(project, "deno.json"),
+          JSON.stringify({
+            imports: {
+              "@zmq-ffi/zmq": `http://127.0.0.1:${port}/mod.ts`,
+              "@zmq-ffi/zmq/draft": `http://127.0.0.1:${port}/draft.ts`,
+            },
+          }),
+        );
+        await writeFile(join(project, "main.ts"), program);
+        assert.match(
+          await succeed(deno, [
+            "run",
+            `--allow-import=127.0.0.1:${port}`,
+            "--allow-ffi",
+            "main.ts",
+          ], {
+            cwd: project,
+            // A cache of its own: nothing left behind, nothing stale reused.
+            env: {
+              ...process.env as Record<string, string>,
+              NO_COLOR: "1",
+              DENO_DIR: join(base, "deno-dir"),
+            },
+            timeout: 60000,
+          }),
+          expected,
+        );
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     test("the npm and JSR packages hold the library and nothing else", async () => {
