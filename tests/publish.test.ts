@@ -1,8 +1,9 @@
 // What users install, checked the way they would use it: the npm tarball in a
-// fresh project, the same sources through a Deno import map, and a single
-// executable from `bun build --compile` / `deno compile` that runs with only
-// libzmq on the machine. Each runner checks its own runtime, so nothing is
-// built twice in one CI run; the packed file lists are checked once, by Deno.
+// fresh Bun project; the same sources through a Deno import map and served
+// over http (as JSR serves them); a single executable from `bun build
+// --compile` / `deno compile` that runs with only libzmq on the machine. Each
+// runner checks its own runtime, so nothing is built twice in one CI run; the
+// packed file lists are checked once, by Deno.
 import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
