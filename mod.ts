@@ -25,7 +25,12 @@
  *
  * @module
  */
-export { Context, context, type ContextOptions } from "./src/context.ts";
+export {
+  CLOSE_LINGER_CAP,
+  Context,
+  context,
+  type ContextOptions,
+} from "./src/context.ts";
 export {
   type Capabilities,
   capability,

@@ -27,7 +27,16 @@ interface ContextState {
   sockets: Set<NativeSocket>;
   /** A socket was closed with unsent messages it may still deliver (linger != 0). */
   lingering: boolean;
+  /** A socket was closed with linger -1: zmq_ctx_term could wait forever. */
+  lingeringForever: boolean;
 }
+
+/**
+ * The longest {@link Context.close} waits for a socket with `linger: -1`
+ * (libzmq would wait forever for messages no peer takes): such sockets get
+ * this linger, in milliseconds, when their context closes them.
+ */
+export const CLOSE_LINGER_CAP = 1000;
 
 // The context of each native socket, to note lingering closes.
 const owners = new WeakMap<NativeSocket, ContextState>();
@@ -66,7 +75,7 @@ export function closeNativeSocket(socket: NativeSocket): void {
   socket.beforeClose?.();
   const zmq = loadLibzmq();
   const owner = owners.get(socket);
-  if (owner !== undefined && !owner.lingering) {
+  if (owner !== undefined && !owner.lingeringForever) {
     lingerLength[0] = 4n;
     const failed = zmq.zmq_getsockopt(
       socket.handle,
@@ -74,7 +83,8 @@ export function closeNativeSocket(socket: NativeSocket): void {
       lingerValue,
       lingerLength,
     ) !== 0;
-    owner.lingering = failed || lingerValue[0] !== 0;
+    owner.lingering ||= failed || lingerValue[0] !== 0;
+    owner.lingeringForever ||= failed || lingerValue[0] < 0;
   }
   zmq.zmq_close(socket.handle);
   socket.handle = null;
@@ -105,19 +115,42 @@ function terminate(state: ContextState, dropped = false): void {
   for (const socket of state.sockets) {
     const notify = socket.onClose;
     if (dropped) discardNativeSocket(socket);
-    else closeNativeSocket(socket);
+    else {
+      capInfiniteLinger(socket);
+      closeNativeSocket(socket);
+    }
     notify?.("context");
   }
   state.sockets.clear();
   if (state.handle !== null) {
-    if (dropped && state.lingering) {
-      // zmq_ctx_term would wait for sockets the program closed with a linger:
-      // stop the context without waiting and leave it to finish on its own.
+    if ((dropped && state.lingering) || state.lingeringForever) {
+      // zmq_ctx_term would wait for what sockets closed earlier with a linger
+      // (-1: maybe forever) still have to send: stop the context without
+      // waiting and leave its I/O threads to finish while the program runs.
       loadLibzmq().zmq_ctx_shutdown(state.handle);
     } else {
       loadLibzmq().zmq_ctx_term(state.handle);
     }
     state.handle = null;
+  }
+}
+
+// linger -1 would make zmq_ctx_term wait forever for an absent peer: a
+// context closing its sockets bounds that wait (finite lingers are honoured).
+function capInfiniteLinger(socket: NativeSocket): void {
+  if (socket.handle === null) return;
+  const zmq = loadLibzmq();
+  lingerLength[0] = 4n;
+  if (
+    zmq.zmq_getsockopt(
+        socket.handle,
+        SocketOption.LINGER,
+        lingerValue,
+        lingerLength,
+      ) === 0 && lingerValue[0] < 0
+  ) {
+    lingerValue[0] = CLOSE_LINGER_CAP;
+    zmq.zmq_setsockopt(socket.handle, SocketOption.LINGER, lingerValue, 4n);
   }
 }
 
@@ -171,6 +204,7 @@ export class Context {
     terminated: false,
     sockets: new Set(),
     lingering: false,
+    lingeringForever: false,
   };
   #options: ContextOptions;
 
@@ -340,8 +374,12 @@ export class Context {
 
   /**
    * Closes every socket of this context (their pending operations fail with
-   * ETERM), then terminates it. Idempotent. Terminating waits only for
-   * sockets whose `linger` you raised above the default of 0.
+   * ETERM), then terminates it. Idempotent. Terminating blocks this thread
+   * while sockets with a raised `linger` (default 0) still have messages to
+   * deliver, for at most that linger; `linger: -1` counts as
+   * {@link CLOSE_LINGER_CAP} ms here. If a socket closed earlier had
+   * `linger: -1`, the context is shut down without waiting and finishes in
+   * the background while the program runs.
    */
   close(): void {
     contextFinalizer.unregister(this);
