@@ -38,6 +38,9 @@ interface ContextState {
  */
 export const CLOSE_LINGER_CAP = 1000;
 
+// The linger Context.close() gives sockets left at linger 0 (see below).
+const CLOSE_DEFAULT_LINGER = 20;
+
 // The context of each native socket, to note lingering closes.
 const owners = new WeakMap<NativeSocket, ContextState>();
 const lingerValue = new Int32Array(1);
@@ -150,6 +153,14 @@ function capInfiniteLinger(socket: NativeSocket): void {
       ) === 0 && lingerValue[0] < 0
   ) {
     lingerValue[0] = CLOSE_LINGER_CAP;
+    zmq.zmq_setsockopt(socket.handle, SocketOption.LINGER, lingerValue, 4n);
+  } else if (lingerValue[0] === 0) {
+    // libzmq 4.3 asserts (session_base.cpp:260, zeromq/libzmq#3442) when a
+    // pipe closed with linger 0 still holds the rest of a multipart message
+    // as its peer disconnects, which is what closing both ends of a
+    // connection in one context does. A short linger lets the session read
+    // that message out first (1 ms was not always enough here; 20 ms was).
+    lingerValue[0] = CLOSE_DEFAULT_LINGER;
     zmq.zmq_setsockopt(socket.handle, SocketOption.LINGER, lingerValue, 4n);
   }
 }
@@ -375,9 +386,10 @@ export class Context {
   /**
    * Closes every socket of this context (their pending operations fail with
    * ETERM), then terminates it. Idempotent. Terminating blocks this thread
-   * while sockets with a raised `linger` (default 0) still have messages to
-   * deliver, for at most that linger; `linger: -1` counts as
-   * {@link CLOSE_LINGER_CAP} ms here. If a socket closed earlier had
+   * while sockets still have messages to deliver, for at most their
+   * `linger`: the default of 0 counts as 20 ms here (libzmq 4.3 can abort on
+   * an instant close of both ends of a connection), and `linger: -1` as
+   * {@link CLOSE_LINGER_CAP} ms. If a socket closed earlier had
    * `linger: -1`, the context is shut down without waiting and finishes in
    * the background while the program runs.
    */
