@@ -397,3 +397,135 @@ export function lines(output: string): string[] {
   if (all.at(-1) === "") all.pop();
   return all;
 }
+
+/** How a {@link Peer} ended. */
+export interface PeerExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A child program that keeps running until the test stops it. */
+export interface Peer {
+  /** Every complete line the child printed on stdout so far. */
+  readonly lines: string[];
+  /** The last 20,000 characters of its stderr. */
+  readonly stderr: string;
+  /** True once the child has exited. */
+  readonly done: boolean;
+  /** Resolves when the child has exited, however it ended. */
+  readonly exited: Promise<PeerExit>;
+  /**
+   * Resolves with the first stdout line (already printed or still to come)
+   * that matches `pattern`; rejects if the child exits first or after
+   * `timeout` ms.
+   */
+  line(pattern: RegExp, timeout?: number): Promise<string>;
+  /** Sends `signal` (default SIGKILL) and waits until the child is gone. */
+  kill(signal?: "SIGKILL" | "SIGTERM" | "SIGINT"): Promise<PeerExit>;
+}
+
+/**
+ * Starts `args` (a TypeScript file and its arguments) on the same runtime as
+ * the tests, as a long-running peer to talk to and to kill. `prefix` runs it
+ * under another command (e.g. `["ip", "netns", "exec", "a"]`). The child is
+ * killed after `limit` ms (default 60 s) whatever happens, so none outlives a
+ * test run; always await `kill()` or `exited` before the test ends.
+ */
+export async function startPeer(
+  args: string[],
+  options: { prefix?: string[]; limit?: number; env?: Record<string, string> } =
+    {},
+): Promise<Peer> {
+  const { spawn } = await import("node:child_process");
+  const runtimeArgs = runtime === "deno"
+    ? ["run", "--allow-all", "--quiet", ...args]
+    : args;
+  const [command, ...rest] = [
+    ...(options.prefix ?? []),
+    process.execPath,
+    ...runtimeArgs,
+  ];
+  const child = spawn(command, rest, {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let partial = "";
+  let stderr = "";
+  let done = false;
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop()!;
+    lines.push(...parts);
+    notify();
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr = (stderr + chunk).slice(-20000);
+  });
+  const limit = setTimeout(() => child.kill("SIGKILL"), options.limit ?? 60000);
+  const exited = new Promise<PeerExit>((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(limit);
+      done = true;
+      notify();
+      resolve({ code, signal });
+    });
+  });
+  child.on("error", () => {
+    // Reported through `close` with a null code.
+  });
+  return {
+    lines,
+    get stderr() {
+      return stderr;
+    },
+    get done() {
+      return done;
+    },
+    exited,
+    line(pattern: RegExp, timeout = 20000): Promise<string> {
+      return new Promise((resolve, reject) => {
+        let seen = 0;
+        const check = () => {
+          for (; seen < lines.length; seen++) {
+            if (pattern.test(lines[seen])) {
+              finish();
+              return resolve(lines[seen]);
+            }
+          }
+          if (done) {
+            finish();
+            reject(
+              new Error(
+                `The peer exited before printing ${pattern}; stderr: ${stderr}`,
+              ),
+            );
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(
+            new Error(
+              `The peer printed nothing matching ${pattern} in ${timeout} ms; stderr: ${stderr}`,
+            ),
+          );
+        }, timeout);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    kill(signal = "SIGKILL") {
+      if (!done) child.kill(signal);
+      return exited;
+    },
+  };
+}
