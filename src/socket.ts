@@ -1066,8 +1066,16 @@ export abstract class Socket {
       // The caller just tried the operation (or others wait ahead of it, and
       // the watcher is armed already): trying again would only repeat the
       // EAGAIN, which costs a system call inside libzmq.
-      if (this.#budget <= 0) this.#yieldThenProcess();
-      else this.#arm();
+      if (this.#budget <= 0) {
+        this.#yieldThenProcess();
+        return;
+      }
+      try {
+        this.#arm();
+      } catch (error) {
+        this.#forget(queue, pending);
+        reject(error);
+      }
     });
   }
 
@@ -1102,8 +1110,17 @@ export abstract class Socket {
   // ZMQ_FD, so both queues are retried until neither makes progress.
   #process(): void {
     if (this.#native.handle === null || this.#yielding) return;
-    if (this.#complete()) this.#arm();
-    else this.#disarm();
+    if (!this.#complete()) {
+      this.#disarm();
+      return;
+    }
+    try {
+      this.#arm();
+    } catch (error) {
+      // The watcher cannot wait (its thread died): fail what waits.
+      this.#failAll(this.#senders, error);
+      this.#failAll(this.#receivers, error);
+    }
   }
 
   // Completes what it can; true when operations are still waiting.

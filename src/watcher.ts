@@ -56,6 +56,7 @@ class Watcher {
   #wakeWriteFd: number;
   #wakeByte = new Uint8Array(1);
   #alive = 0;
+  #broken: Error | null = null;
   #waker: Waker | null;
 
   constructor() {
@@ -75,6 +76,25 @@ class Watcher {
       },
     });
     this.#worker.unref();
+    // If the thread cannot start or dies, nothing would ever wake what waits:
+    // hand every waiter the error instead (their next arm() throws it).
+    const fail = (error: unknown) => {
+      this.#broken ??= new Error(
+        `zmq-ffi: the watcher thread stopped, so awaited operations cannot wait: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      for (let index = 0; index < this.#slots.length; index++) {
+        const slot = this.#slots[index];
+        const callback = slot.callback;
+        if (callback === null) continue;
+        slot.callback = null;
+        this.#release(slot);
+        callback(0);
+      }
+    };
+    this.#worker.on("error", fail);
+    this.#worker.on("exit", (code) => fail(`it exited with code ${code}`));
     // Atomics.waitAsync always listens; where there is a faster waker it is
     // used only while the process is held alive (see HOLDING).
     this.#listen();
@@ -170,6 +190,7 @@ class Watcher {
     callback: ReadyCallback,
     keepAlive: boolean,
   ): void {
+    if (this.#broken !== null) throw this.#broken;
     const slot = this.#slots[index];
     const shared = this.#shared;
     const base = SLOTS_START + index * SLOT_SIZE;
