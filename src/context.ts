@@ -4,9 +4,12 @@
  * @module
  */
 import { ContextOption, SocketOption } from "../ffi/constants.ts";
+import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import type { Pointer } from "../ffi/backend.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { lastError, zmqError } from "./errors.ts";
+import { refuseStructuredClone } from "./thread.ts";
 
 /** The native side of a socket, tracked by its context (never the Socket object itself). */
 export interface NativeSocket {
@@ -184,6 +187,9 @@ export interface ContextInternals {
   release(socket: NativeSocket): void;
 }
 
+/** Terminates a context, dropping unsent messages (for a worker's exit). */
+let discardContext: (context: Context) => void;
+
 /** Reaches a context's internals (for src/socket.ts only). */
 export let contextInternals: (context: Context) => ContextInternals;
 
@@ -241,9 +247,16 @@ export class Context {
       } else checkInt(name, value);
     }
     this.#options = { ...options };
+    refuseStructuredClone(this, "Context");
+  }
+
+  /** What JSON.stringify shows of a context. */
+  toJSON(): { type: string; closed: boolean } {
+    return { type: "Context", closed: this.closed };
   }
 
   static {
+    discardContext = (context) => terminate(context.#state, true);
     contextInternals = (context) => ({
       handle: () => context.#handle(),
       adopt: (socket) => {
@@ -442,3 +455,8 @@ function checkInt(
  * ```
  */
 export const context: Context = new Context();
+
+// In a worker thread the default context would outlive the worker, and with
+// it libzmq's I/O and reaper threads: end it when the worker ends (Deno and
+// Bun emit "exit" there; Bun not on Worker.terminate()).
+if (!isMainThread) process.once("exit", () => discardContext(context));

@@ -40,6 +40,7 @@ import {
 } from "./options.ts";
 import { POLL_IN, watcher } from "./watcher.ts";
 import type { Observer } from "./observer.ts";
+import { refuseStructuredClone } from "./thread.ts";
 
 let zmq: Libzmq;
 const encoder = new TextEncoder();
@@ -323,6 +324,7 @@ export abstract class Socket {
     };
     this.#context = context;
     this.#kind = kind;
+    refuseStructuredClone(this, "Socket");
     contextInternals(context).adopt(this.#native);
     socketFinalizer.register(this, { native: this.#native, context }, this);
     try {
@@ -642,6 +644,7 @@ export abstract class Socket {
       throw new TypeError(`Option '${name}' is read-only`);
     }
     let bytes = encodeOption(name, spec, value);
+    const handle = this.#handle(`set option ${name}`);
     if (
       this.#attached &&
       (spec.id === SocketOption.SNDHWM || spec.id === SocketOption.RCVHWM)
@@ -654,7 +657,6 @@ export abstract class Socket {
         { operation: `set option ${name}` },
       );
     }
-    const handle = this.#handle(`set option ${name}`);
     // libzmq resets a string option (zapDomain, socksProxy, ...) only when
     // given a NULL pointer: an empty buffer is EINVAL.
     if (spec.type === "string" && bytes.byteLength === 0) {
@@ -1276,6 +1278,11 @@ export abstract class Socket {
   /** Same as {@link Socket.close}, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** What JSON.stringify shows of a socket. */
+  toJSON(): { type: string; closed: boolean } {
+    return { type: this.constructor.name, closed: this.closed };
   }
 }
 

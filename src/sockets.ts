@@ -7,6 +7,7 @@
  */
 import { clearTimeout, setTimeout } from "node:timers";
 import { SocketOption, SocketType } from "../ffi/constants.ts";
+import { ZmqError } from "./errors.ts";
 import type { Message } from "./message.ts";
 import { toFrame } from "./message.ts";
 import {
@@ -394,6 +395,7 @@ export interface RouterConnectOptions {
  * ```
  */
 export class Router extends DuplexSocket {
+  #connectIds = new Set<string>();
   /** Creates a Router socket with the given options. */
   constructor(options: SocketOptions<"router"> = {}) {
     super("router", SocketType.ROUTER, options);
@@ -420,7 +422,23 @@ export class Router extends DuplexSocket {
           `routingId must be 1 to 255 bytes, got ${bytes.length}`,
         );
       }
+      // libzmq aborts the process (router.cpp: !has_out_pipe (routing_id))
+      // when a connect routing id is taken, even right after disconnect():
+      // each one serves one connect() of this Router.
+      const key = bytes.join(",");
+      if (this.#connectIds.has(key)) {
+        throw new ZmqError(
+          "EEXIST",
+          `Router.connect: the routing id ${
+            JSON.stringify(new TextDecoder().decode(bytes))
+          } was already given to a connection of this Router; libzmq cannot reuse one`,
+          { operation: "connect", endpoint },
+        );
+      }
       this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, bytes);
+      super.connect(endpoint);
+      this.#connectIds.add(key);
+      return;
     }
     super.connect(endpoint);
   }

@@ -73,7 +73,13 @@ const methodArguments: Record<string, unknown[]> = {
   setRawOption: ["subscribe", 6, new Uint8Array(1)],
 };
 /** Members that still work on a closed socket. */
-const stillWorking = new Set(["constructor", "close", "closed", "context"]);
+const stillWorking = new Set([
+  "constructor",
+  "close",
+  "closed",
+  "context",
+  "toJSON",
+]);
 /** Members other modules own, checked loosely: they may not crash. */
 const ownedElsewhere = new Set(["events"]);
 /** The `for await` step: on a closed socket it ends the iteration instead. */
