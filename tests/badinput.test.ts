@@ -41,33 +41,18 @@ import {
   publishUntilReceived,
   receiveWithin,
   runScript,
+  type SocketClass,
+  socketClasses,
   text,
   texts,
   within,
 } from "./helpers.ts";
 
 // deno-lint-ignore no-explicit-any
-type SocketClass = new (options?: any) => Socket;
-// deno-lint-ignore no-explicit-any
 type Loose = Record<string, any>;
 
 const bounded = { timeout: 60000 };
 const WAIT = 5000;
-
-const socketClasses: SocketClass[] = [
-  Pair,
-  Publisher,
-  Subscriber,
-  Request,
-  Reply,
-  Dealer,
-  Router,
-  Pull,
-  Push,
-  XPublisher,
-  XSubscriber,
-  Stream,
-];
 
 /** Messages a JavaScript engine gives when a library forgot to check its input. */
 const engineMessage =

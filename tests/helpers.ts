@@ -8,6 +8,21 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadLibzmq } from "../ffi/load.ts";
+import {
+  Dealer,
+  Pair,
+  Publisher,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  Router,
+  type Socket,
+  Stream,
+  Subscriber,
+  XPublisher,
+  XSubscriber,
+} from "../mod.ts";
 
 let counter = 0;
 const unique = () =>
@@ -529,3 +544,23 @@ export async function startPeer(
     },
   };
 }
+
+/** A socket class of mod.ts, constructed with options. */
+// deno-lint-ignore no-explicit-any
+export type SocketClass = new (options?: any) => Socket;
+
+/** The twelve (non-draft) socket classes, for tests that cover each one. */
+export const socketClasses: SocketClass[] = [
+  Pair,
+  Publisher,
+  Subscriber,
+  Request,
+  Reply,
+  Dealer,
+  Router,
+  Pull,
+  Push,
+  XPublisher,
+  XSubscriber,
+  Stream,
+];

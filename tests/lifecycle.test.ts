@@ -6,18 +6,11 @@ import {
   Context,
   Dealer,
   Pair,
-  Publisher,
   Pull,
   Push,
-  Reply,
-  Request,
   Router,
   type Socket,
   socketOptions,
-  Stream,
-  Subscriber,
-  XPublisher,
-  XSubscriber,
 } from "../mod.ts";
 import {
   endpoint,
@@ -27,23 +20,7 @@ import {
   texts,
   zmqCode,
 } from "./helpers.ts";
-
-// deno-lint-ignore no-explicit-any
-type SocketClass = new (options?: any) => Socket;
-const socketClasses: SocketClass[] = [
-  Pair,
-  Publisher,
-  Subscriber,
-  Request,
-  Reply,
-  Dealer,
-  Router,
-  Pull,
-  Push,
-  XPublisher,
-  XSubscriber,
-  Stream,
-];
+import { socketClasses } from "./helpers.ts";
 
 /** Valid arguments for each public method, so only the closed state can fail. */
 const methodArguments: Record<string, unknown[]> = {
