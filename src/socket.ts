@@ -494,58 +494,45 @@ export abstract class Socket {
    * {@link Socket.lastEndpoint}). Throws ZmqError, e.g. EADDRINUSE.
    */
   bindSync(endpoint: string): void {
-    const address = this.#endpoint("bind", endpoint);
-    if (zmq.zmq_bind(this.#handle("bind"), address) !== 0) {
-      throw this.#error("bind", endpoint);
-    }
+    this.#endpointCall("bind", endpoint, zmq.zmq_bind);
     this.#attached = true;
-    this.#touched();
   }
 
   /** Binds to an endpoint; resolves when bound (the zeromq.js form of {@link Socket.bindSync}). */
   bind(endpoint: string): Promise<void> {
-    try {
-      this.bindSync(endpoint);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.bindSync(endpoint));
   }
 
   /** Stops listening on a bound endpoint now. */
   unbindSync(endpoint: string): void {
-    const address = this.#endpoint("unbind", endpoint);
-    if (zmq.zmq_unbind(this.#handle("unbind"), address) !== 0) {
-      throw this.#error("unbind", endpoint);
-    }
-    this.#touched();
+    this.#endpointCall("unbind", endpoint, zmq.zmq_unbind);
   }
 
   /** Stops listening on a bound endpoint (the zeromq.js form of {@link Socket.unbindSync}). */
   unbind(endpoint: string): Promise<void> {
-    try {
-      this.unbindSync(endpoint);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.unbindSync(endpoint));
   }
 
   /** Connects to an endpoint; libzmq connects (and reconnects) in the background. */
   connect(endpoint: string): void {
-    const address = this.#endpoint("connect", endpoint);
-    if (zmq.zmq_connect(this.#handle("connect"), address) !== 0) {
-      throw this.#error("connect", endpoint);
-    }
+    this.#endpointCall("connect", endpoint, zmq.zmq_connect);
     this.#attached = true;
-    this.#touched();
   }
 
   /** Disconnects from an endpoint given to {@link Socket.connect}. */
   disconnect(endpoint: string): void {
-    const address = this.#endpoint("disconnect", endpoint);
-    if (zmq.zmq_disconnect(this.#handle("disconnect"), address) !== 0) {
-      throw this.#error("disconnect", endpoint);
+    this.#endpointCall("disconnect", endpoint, zmq.zmq_disconnect);
+  }
+
+  // zmq_bind, zmq_unbind, zmq_connect or zmq_disconnect on a checked endpoint.
+  #endpointCall(
+    operation: string,
+    endpoint: string,
+    call: (handle: Pointer, address: Uint8Array) => number,
+  ): void {
+    const address = this.#endpoint(operation, endpoint);
+    if (call(this.#handle(operation), address) !== 0) {
+      throw this.#error(operation, endpoint);
     }
     this.#touched();
   }
@@ -1283,6 +1270,16 @@ export abstract class Socket {
   /** What JSON.stringify shows of a socket. */
   toJSON(): { type: string; closed: boolean } {
     return { type: this.constructor.name, closed: this.closed };
+  }
+}
+
+// A synchronous call as a promise (the zeromq.js shape of bind and unbind).
+function settle(call: () => void): Promise<void> {
+  try {
+    call();
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
