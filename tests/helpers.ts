@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadLibzmq } from "../ffi/load.ts";
+import type { EventOfType, EventType, Observer } from "../src/observer.ts";
 import {
   Dealer,
   Pair,
@@ -564,3 +565,32 @@ export const socketClasses: SocketClass[] = [
   XSubscriber,
   Stream,
 ];
+
+/**
+ * Receives events until one of `type` arrives, at most `timeout` ms; the
+ * types seen on the way are appended to `seen`.
+ */
+export async function nextEvent<E extends EventType>(
+  events: Observer,
+  type: E,
+  seen: EventType[] = [],
+  timeout = 5000,
+): Promise<EventOfType<E>> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new Error(`no '${type}' event within ${timeout} ms; saw ${seen}`),
+      ),
+    timeout,
+  );
+  try {
+    for (;;) {
+      const event = await events.receive({ signal: controller.signal });
+      seen.push(event.type);
+      if (event.type === type) return event as EventOfType<E>;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

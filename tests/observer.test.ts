@@ -21,42 +21,18 @@ import {
 } from "../mod.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { socketInternals } from "../src/socket.ts";
-import { endpoint, freePort, runChild, type Transport } from "./helpers.ts";
+import {
+  endpoint,
+  freePort,
+  nextEvent,
+  runChild,
+  type Transport,
+} from "./helpers.ts";
 
 // Events that cannot be provoked from a test: `close:error` needs close(2)
 // on a socket descriptor to fail, `unknown` an event this libzmq does not
 // name. `connect:delay` exists only for tcp (an ipc connect completes or
 // fails at once).
-
-const TIMEOUT = 5000;
-
-/**
- * Receives events until one of `type` arrives (bounded by TIMEOUT); the
- * types seen on the way are appended to `seen`.
- */
-async function next<E extends EventType>(
-  events: Observer,
-  type: E,
-  seen: EventType[] = [],
-): Promise<EventOfType<E>> {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new Error(`no '${type}' event within ${TIMEOUT} ms; saw ${seen}`),
-      ),
-    TIMEOUT,
-  );
-  try {
-    for (;;) {
-      const event = await events.receive({ signal: controller.signal });
-      seen.push(event.type);
-      if (event.type === type) return event as EventOfType<E>;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Every event until the observer ends (its socket must be closed). */
 async function rest(events: Observer): Promise<Event[]> {
@@ -117,7 +93,7 @@ describe("observer", () => {
         const serverEvents = server.events;
         await server.bind(endpoint(transport));
         const address = server.lastEndpoint;
-        assert.deepEqual(await next(serverEvents, "bind"), {
+        assert.deepEqual(await nextEvent(serverEvents, "bind"), {
           type: "bind",
           address,
         });
@@ -125,7 +101,7 @@ describe("observer", () => {
         const clientEvents = client.events;
         client.connect(address);
         const clientSeen: EventType[] = [];
-        assert.deepEqual(await next(clientEvents, "connect", clientSeen), {
+        assert.deepEqual(await nextEvent(clientEvents, "connect", clientSeen), {
           type: "connect",
           address,
         });
@@ -138,15 +114,15 @@ describe("observer", () => {
             String(clientSeen),
           );
         }
-        assert.deepEqual(await next(clientEvents, "handshake"), {
+        assert.deepEqual(await nextEvent(clientEvents, "handshake"), {
           type: "handshake",
           address,
         });
-        assert.deepEqual(await next(serverEvents, "accept"), {
+        assert.deepEqual(await nextEvent(serverEvents, "accept"), {
           type: "accept",
           address,
         });
-        assert.deepEqual(await next(serverEvents, "handshake"), {
+        assert.deepEqual(await nextEvent(serverEvents, "handshake"), {
           type: "handshake",
           address,
         });
@@ -162,12 +138,12 @@ describe("observer", () => {
         assert.deepEqual((await clientRest).at(-1), { type: "end" });
         assert.equal(clientEvents.closed, true);
 
-        assert.deepEqual(await next(serverEvents, "disconnect"), {
+        assert.deepEqual(await nextEvent(serverEvents, "disconnect"), {
           type: "disconnect",
           address,
         });
         await server.unbind(address);
-        assert.deepEqual(await next(serverEvents, "close"), {
+        assert.deepEqual(await nextEvent(serverEvents, "close"), {
           type: "close",
           address,
         });
@@ -195,7 +171,7 @@ describe("observer", () => {
         const events = client.events;
         client.connect(address);
         const seen: EventType[] = [];
-        const retry = await next(events, "connect:retry", seen);
+        const retry = await nextEvent(events, "connect:retry", seen);
         assert.equal(retry.address, address);
         // libzmq adds a random jitter of up to one interval.
         assert.ok(
@@ -233,7 +209,7 @@ describe("observer", () => {
           (error: unknown) =>
             error instanceof ZmqError && error.code === expected,
         );
-        const event = await next(events, "bind:error");
+        const event = await nextEvent(events, "bind:error");
         assert.ok(event.error instanceof ZmqError);
         assert.equal(event.error.code, expected);
         assert.equal(event.error.operation, "bind");
@@ -257,7 +233,7 @@ describe("observer", () => {
         const events = server.events;
         await server.bind(endpoint(transport));
         client.connect(server.lastEndpoint);
-        const event = await next(events, "accept:error");
+        const event = await nextEvent(events, "accept:error");
         assert.equal(event.address, server.lastEndpoint);
         assert.ok(event.error instanceof ZmqError);
         assert.equal(event.error.operation, "accept");
@@ -278,7 +254,7 @@ describe("observer", () => {
         const address = server.lastEndpoint;
         client.connect(address);
         for (const events of [serverEvents, clientEvents]) {
-          const event = await next(events, "handshake:error:protocol");
+          const event = await nextEvent(events, "handshake:error:protocol");
           assert.equal(event.address, address);
           assert.ok(event.error instanceof HandshakeError);
           assert.equal(event.error.reason, "ERR_ZMTP_MECHANISM_MISMATCH");
@@ -309,7 +285,7 @@ describe("observer", () => {
         const address = server.lastEndpoint;
         client.connect(address);
         for (const events of [serverEvents, clientEvents]) {
-          const event = await next(events, "handshake:error:auth");
+          const event = await nextEvent(events, "handshake:error:auth");
           assert.equal(event.address, address);
           assert.ok(event.error instanceof HandshakeError);
           assert.equal(event.error.status, 400);
@@ -335,12 +311,12 @@ describe("observer", () => {
         raw = await rawClient(address);
         raw.on("error", () => {});
         const seen: EventType[] = [];
-        const event = await next(events, "handshake:error:other", seen);
+        const event = await nextEvent(events, "handshake:error:other", seen);
         assert.equal(event.address, address);
         assert.ok(event.error instanceof ZmqError);
         assert.equal(event.error.operation, "handshake");
         assert.ok(seen.includes("accept"), String(seen));
-        await next(events, "disconnect");
+        await nextEvent(events, "disconnect");
         await closeAll(server);
       } finally {
         raw?.destroy();
@@ -488,7 +464,7 @@ describe("observer", () => {
     try {
       const events = server.events;
       await server.bind("tcp://127.0.0.1:*");
-      assert.equal((await next(events, "bind")).type, "bind");
+      assert.equal((await nextEvent(events, "bind")).type, "bind");
       const types: EventType[] = [];
       const loop = (async () => {
         for (;;) {

@@ -15,16 +15,21 @@ import {
   curvePublicKey,
   Dealer,
   type EventOfType,
-  type EventType,
   HandshakeError,
-  type Observer,
   Pull,
   Push,
   Reply,
   Request,
   z85,
 } from "../mod.ts";
-import { endpoint, receiveWithin, text, within, zmqCode } from "./helpers.ts";
+import {
+  endpoint,
+  nextEvent,
+  receiveWithin,
+  text,
+  within,
+  zmqCode,
+} from "./helpers.ts";
 
 const needsCurve = {
   skip: capability.curve ? false : (
@@ -37,31 +42,6 @@ if (needsCurve.skip) {
 }
 
 const TIMEOUT = 5000;
-
-/** Receives events until one of `type` arrives, at most TIMEOUT ms. */
-async function next<E extends EventType>(
-  events: Observer,
-  type: E,
-): Promise<EventOfType<E>> {
-  const seen: EventType[] = [];
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new Error(`no '${type}' event within ${TIMEOUT} ms; saw ${seen}`),
-      ),
-    TIMEOUT,
-  );
-  try {
-    for (;;) {
-      const event = await events.receive({ signal: controller.signal });
-      seen.push(event.type);
-      if (event.type === type) return event as EventOfType<E>;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Sends a unique message and checks it arrives intact. */
 async function exchanges(push: Push, pull: Pull): Promise<void> {
@@ -86,7 +66,7 @@ async function refused<
 ): Promise<EventOfType<T>> {
   let event: EventOfType<T> | undefined;
   for (let count = 0; count < failures; count++) {
-    event = await next(pull.events, type);
+    event = await nextEvent(pull.events, type);
   }
   assert.equal(await receiveWithin(pull, 50), null);
   return event!;
@@ -274,7 +254,7 @@ describe("CURVE", () => {
         reconnectInterval: 20,
       });
       try {
-        const clientFailure = next(push.events, "handshake:error:other");
+        const clientFailure = nextEvent(push.events, "handshake:error:other");
         await pull.bind("tcp://127.0.0.1:*");
         push.connect(pull.lastEndpoint);
         assert.equal(push.trySend("secret"), true); // queued, never delivered
@@ -365,7 +345,7 @@ describe("PLAIN with an Authenticator", () => {
       assert.equal(pull.securityMechanism, "plain");
       good.close();
 
-      const clientRefused = next(bad.events, "handshake:error:auth");
+      const clientRefused = nextEvent(bad.events, "handshake:error:auth");
       pull.events; // observe from before the attempt
       bad.connect(pull.lastEndpoint);
       bad.trySend("must not arrive");
@@ -771,7 +751,7 @@ describe("Authenticator: lifecycle", () => {
       try {
         pull.events; // observe from before the attempt
         late.connect(pull.lastEndpoint);
-        const event = await next(pull.events, "handshake:error:other");
+        const event = await nextEvent(pull.events, "handshake:error:other");
         assert.equal(event.error.code, "EFAULT");
         assert.equal(await receiveWithin(pull, 50), null);
       } finally {
