@@ -92,40 +92,11 @@ export interface ChildResult {
  * Runs a TypeScript file (or inline code with `-e`) on the same runtime as the
  * tests, with a hard time limit.
  */
-export async function runChild(
+export function runChild(
   args: string[],
   options: { env?: Record<string, string>; timeout?: number } = {},
 ): Promise<ChildResult> {
-  const { spawn } = await import("node:child_process");
-  const runtimeArgs = runtime === "deno"
-    ? ["run", "--allow-all", "--quiet", ...args]
-    : args;
-  const started = performance.now();
-  return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, runtimeArgs, {
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(
-      () => child.kill("SIGKILL"),
-      options.timeout ?? 20000,
-    );
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        milliseconds: performance.now() - started,
-      });
-    });
-  });
+  return startChild(args, options).result;
 }
 
 /** The file URL of mod.ts, for child scripts that import the library. */
