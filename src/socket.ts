@@ -92,14 +92,22 @@ function sizeOf(length: number): bigint {
 // EAGAIN may be stale; reading ZMQ_EVENTS processes them now. Checking before
 // waiting saves a wake-up through the watcher thread, most of the time.
 function writableNow(handle: Pointer): boolean {
+  const events = readEvents(handle);
+  return events >= 0 && (events & POLLOUT) !== 0;
+}
+
+// ZMQ_EVENTS of a socket, or -1 when libzmq refuses (errno is set).
+function readEvents(handle: Pointer): number {
   optionLength[0] = 4n;
   return zmq.zmq_getsockopt(
-        handle,
-        SocketOption.EVENTS,
-        intValue,
-        optionLength,
-      ) ===
-      0 && (intValue[0] & POLLOUT) !== 0;
+      handle,
+      SocketOption.EVENTS,
+      intValue,
+      optionLength,
+    ) ===
+      0
+    ? intValue[0]
+    : -1;
 }
 
 // V8 keeps typed arrays of up to 64 bytes on its heap, and handing one of
@@ -467,20 +475,9 @@ export abstract class Socket {
   }
 
   #events(operation: string): number {
-    const handle = this.#handle(operation);
-    optionLength[0] = 4n;
-    if (
-      zmq.zmq_getsockopt(
-        handle,
-        SocketOption.EVENTS,
-        intValue,
-        optionLength,
-      ) !==
-        0
-    ) {
-      throw this.#error(operation);
-    }
-    return intValue[0];
+    const events = readEvents(this.#handle(operation));
+    if (events < 0) throw this.#error(operation);
+    return events;
   }
 
   // ---- endpoints -------------------------------------------------------
@@ -959,32 +956,18 @@ export abstract class Socket {
   /** Receives a message, waiting without blocking the event loop. @internal */
   protected receiveMessage(options?: OperationOptions): Promise<Uint8Array[]> {
     let signal: AbortSignal | undefined;
+    let frames: Uint8Array[] | null;
     try {
       signal = checkOperationOptions(options);
       this.#handle("receive");
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      frames = this.#receiveNow();
     } catch (error) {
       return Promise.reject(error);
     }
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#receivers.length === 0 && this.#budget > 0) {
-      try {
-        const frames = this.#receiveFrames(DONTWAIT, "receive");
-        if (frames !== null) {
-          this.#budget--;
-          this.#touched();
-          return Promise.resolve(frames);
-        }
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.#enqueue(
-      this.#receivers,
-      null,
-      undefined,
-      signal,
-      this.#receiveTimeout,
-    );
+    return frames !== null
+      ? Promise.resolve(frames)
+      : this.#waitToReceive(signal);
   }
 
   /**
@@ -992,27 +975,46 @@ export abstract class Socket {
    * an extra promise; a closed socket ends the iteration. @internal
    */
   protected nextMessage(): Promise<IteratorResult<Uint8Array[], undefined>> {
-    if (
-      this.#native.handle !== null && this.#lentTo === null &&
-      this.#receivers.length === 0 && this.#budget > 0
-    ) {
+    let frames: Uint8Array[] | null = null;
+    if (this.#native.handle !== null && this.#lentTo === null) {
       try {
-        const frames = this.#receiveFrames(DONTWAIT, "receive");
-        if (frames !== null) {
-          this.#budget--;
-          this.#touched();
-          return Promise.resolve({ value: frames, done: false });
-        }
+        frames = this.#receiveNow();
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return this.receiveMessage().then(
+    if (frames !== null) return Promise.resolve({ value: frames, done: false });
+    const waiting = this.#native.handle !== null && this.#lentTo === null
+      ? this.#waitToReceive(undefined)
+      : this.receiveMessage(); // rejects with the closed/lent error
+    return waiting.then(
       (value) => ({ value, done: false }),
       (error) => {
         if (this.closed) return { value: undefined, done: true };
         throw error;
       },
+    );
+  }
+
+  // A message now, if none wait ahead of us and the sync budget allows;
+  // null when the caller must wait.
+  #receiveNow(): Uint8Array[] | null {
+    if (this.#receivers.length > 0 || this.#budget <= 0) return null;
+    const frames = this.#receiveFrames(DONTWAIT, "receive");
+    if (frames !== null) {
+      this.#budget--;
+      this.#touched();
+    }
+    return frames;
+  }
+
+  #waitToReceive(signal: AbortSignal | undefined): Promise<Uint8Array[]> {
+    return this.#enqueue(
+      this.#receivers,
+      null,
+      undefined,
+      signal,
+      this.#receiveTimeout,
     );
   }
 
