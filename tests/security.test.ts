@@ -75,25 +75,44 @@ async function refused<
 /** A TCP relay between a client and a server that records every byte. */
 class Relay {
   readonly recorded: Uint8Array[] = [];
+  /** What happened, for the message of a failing test. */
+  readonly log: string[] = [];
   #server: NetServer;
   #sockets = new Set<NetSocket>();
   #closed: Promise<void>[] = [];
 
   private constructor(target: number) {
     this.#server = createServer((inbound) => {
+      this.log.push("accepted");
+      // Read nothing until the server side is connected: no write to a
+      // socket that is still connecting.
+      inbound.pause();
       const outbound = netConnect(target, "127.0.0.1");
-      for (const [from, to] of [[inbound, outbound], [outbound, inbound]]) {
+      outbound.pause();
+      for (
+        const [from, to, name] of [
+          [inbound, outbound, "client"],
+          [outbound, inbound, "server"],
+        ] as const
+      ) {
         this.#sockets.add(from);
         this.#closed.push(
           new Promise((resolve) => from.once("close", resolve)),
         );
-        from.on("error", () => {});
+        from.on("error", (error) => this.log.push(`${name} ${error}`));
         from.on("data", (chunk: Uint8Array) => {
-          this.recorded.push(new Uint8Array(chunk));
-          to.write(chunk);
+          const copy = new Uint8Array(chunk);
+          this.recorded.push(copy);
+          this.log.push(`${name} sent ${copy.length} B`);
+          to.write(copy);
         });
         from.on("close", () => to.destroy());
       }
+      outbound.once("connect", () => {
+        this.log.push("connected to the server");
+        inbound.resume();
+        outbound.resume();
+      });
     });
   }
 
@@ -300,7 +319,15 @@ describe("CURVE", () => {
           push.connect(relayEndpoint);
           const payload = `top secret payload ${crypto.randomUUID()}`;
           await push.send(payload);
-          const [frame] = await within(pull.receive(), TIMEOUT, "receive");
+          const [frame] = await within(
+            pull.receive(),
+            TIMEOUT,
+            "receive",
+          ).catch((error) => {
+            throw new Error(
+              `${error.message}; relay: ${relay!.log.join(", ")}`,
+            );
+          });
           assert.equal(text(frame), payload);
           // The relay saw the handshake (the greeting names the mechanism)...
           assert.equal(relay.saw(secure ? "CURVE" : "NULL"), true);
