@@ -206,6 +206,13 @@ export type SymbolName = keyof typeof symbols;
 export const libcSymbols = {
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout);
   poll: { parameters: ["buffer", "usize", "i32"], result: "i32" },
+  // int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+  //           const sigset_t *sigmask); (Linux: a wait shorter than 1 ms)
+  ppoll: {
+    parameters: ["buffer", "usize", "buffer", "pointer"],
+    result: "i32",
+    optional: true,
+  },
   // int pipe(int fds[2]);
   pipe: { parameters: ["buffer"], result: "i32" },
   // ssize_t read(int fd, void *buf, size_t count);

@@ -4,6 +4,7 @@
  * @module
  */
 import { openSocketCount } from "./context.ts";
+import { briefWaitStats } from "./socket.ts";
 import { pendingWaitCount } from "./watcher.ts";
 
 /** What is open or waiting in this thread right now. */
@@ -12,6 +13,11 @@ export interface Diagnostics {
   openSockets: number;
   /** Awaited operations and polls waiting on the watcher thread. */
   pendingWaits: number;
+  /**
+   * Brief waits (see src/socket.ts): how many, how many caught the socket
+   * ready, and the most seen in one turn of the event loop.
+   */
+  briefWaits: { waits: number; caught: number; mostInOneTurn: number };
 }
 
 /**
@@ -20,9 +26,13 @@ export interface Diagnostics {
  * @example
  * ```ts
  * import { diagnostics } from "./src/diagnostics.ts";
- * console.log(diagnostics()); // { openSockets: 0, pendingWaits: 0 }
+ * console.log(diagnostics().openSockets); // 0
  * ```
  */
 export function diagnostics(): Diagnostics {
-  return { openSockets: openSocketCount(), pendingWaits: pendingWaitCount() };
+  return {
+    openSockets: openSocketCount(),
+    pendingWaits: pendingWaitCount(),
+    briefWaits: briefWaitStats(),
+  };
 }

@@ -14,9 +14,13 @@ import {
   Router,
   type Socket,
 } from "../mod.ts";
+import process from "node:process";
+import { diagnostics } from "../src/diagnostics.ts";
 import {
   endpoint,
+  modUrl,
   nextTurn,
+  runScript,
   text,
   texts,
   type Transport,
@@ -950,6 +954,115 @@ describe("the edge-triggered ZMQ_FD never loses a wake-up", () => {
       } finally {
         right.close();
         left.close();
+      }
+    },
+  );
+});
+
+describe("brief waits while a socket streams", () => {
+  test(
+    "a stream from another process arrives complete and in order, caught by brief waits, and timers keep running",
+    bounded,
+    async () => {
+      const count = 100000;
+      const pull = new Pull({ linger: 0 });
+      let ticks = 0;
+      let last = performance.now();
+      let worstGap = 0;
+      const interval = setInterval(() => {
+        const now = performance.now();
+        worstGap = Math.max(worstGap, now - last);
+        last = now;
+        ticks++;
+      }, 1);
+      try {
+        await pull.bind("tcp://127.0.0.1:*");
+        const before = diagnostics().briefWaits;
+        const sender = runScript(
+          `import { context, Push } from "${modUrl}";
+          const push = new Push({ linger: 10000 });
+          push.connect(process.env.ENDPOINT);
+          const frame = new Uint8Array(4);
+          const view = new DataView(frame.buffer);
+          for (let index = 0; index < ${count}; index++) {
+            view.setUint32(0, index, true);
+            push.sendSync(frame);
+          }
+          push.close();
+          context.close(); // flushes what is still queued (linger)`,
+          { env: { ENDPOINT: pull.lastEndpoint }, timeout: LONG },
+        );
+        let received = 0;
+        last = performance.now();
+        const loop = async () => {
+          for await (const [frame] of pull) {
+            assert.equal(indexOf(frame), received);
+            if (++received === count) break;
+          }
+        };
+        await within(loop(), LONG, `${count} messages`);
+        const after = diagnostics().briefWaits;
+        const child = await sender;
+        assert.equal(child.code, 0, child.stderr);
+        if (process.platform === "linux") {
+          assert.ok(
+            after.caught > before.caught,
+            `no brief wait caught a message: ${JSON.stringify(after)}`,
+          );
+        }
+        assert.ok(after.mostInOneTurn <= 8, JSON.stringify(after));
+        assert.ok(ticks > 0, "the interval never ran");
+        assert.ok(worstGap < 1000, `the event loop stalled ${worstGap} ms`);
+      } finally {
+        clearInterval(interval);
+        pull.close();
+      }
+    },
+  );
+
+  test(
+    "brief waits that cannot succeed (the sender is this thread) back off",
+    bounded,
+    async () => {
+      const rounds = 200;
+      const burst = 20;
+      const pull = new Pull({ linger: 0 });
+      const push = new Push({ linger: 0 });
+      try {
+        wire(pull, push, "inproc");
+        const before = diagnostics().briefWaits;
+        // Each burst is read at once (a streak), then the reader must wait
+        // for the next one, which this thread sends only after a timer.
+        let sent = 0;
+        const sendBurst = () => {
+          for (let index = 0; index < burst; index++) {
+            assert.equal(push.trySend(frameOf(sent++)), true);
+          }
+        };
+        sendBurst();
+        let received = 0;
+        const loop = async () => {
+          for await (const [frame] of pull) {
+            assert.equal(indexOf(frame), received);
+            if (++received === rounds * burst) break;
+            if (received === sent) setTimeout(sendBurst, 0);
+          }
+        };
+        await within(loop(), LONG, `${rounds} bursts`);
+        const after = diagnostics().briefWaits;
+        const waits = after.waits - before.waits;
+        const timedOut = waits - (after.caught - before.caught);
+        if (process.platform === "linux") {
+          assert.ok(waits > 0, "no brief wait was tried");
+        }
+        // Without backing off, every round would time out once.
+        assert.ok(
+          timedOut <= 10,
+          `${timedOut} of ${rounds} brief waits timed out`,
+        );
+      } finally {
+        push.close();
+        pull.close();
       }
     },
   );
