@@ -56,16 +56,6 @@ export type LoadedSymbols<S extends Record<string, SymbolDefinition>> =
       NativeFunction<S[K]>;
   };
 
-/** A cross-thread wake-up made by {@link Backend.createWaker}. */
-export interface Waker {
-  /** Passed to another thread, which rebuilds a caller with {@link Backend.wakerCaller}. */
-  readonly token: bigint;
-  /** Keeps the process alive while waiting for wake-ups. */
-  ref(): void;
-  /** Lets the process exit even though no wake-up came. */
-  unref(): void;
-}
-
 /** What the library needs from a runtime's FFI. */
 export interface Backend {
   /** Which runtime this is. */
@@ -85,15 +75,6 @@ export interface Backend {
   pointerToBigInt(pointer: Pointer | null): bigint;
   /** Rebuilds a pointer from {@link Backend.pointerToBigInt}'s value. */
   pointerFromBigInt(value: bigint): Pointer | null;
-  /**
-   * A faster cross-thread wake-up than Atomics.waitAsync where the runtime has
-   * one (Deno's is slow there): `callback` runs on this thread each time
-   * another thread calls the function {@link Backend.wakerCaller} builds from
-   * `token`. Null where Atomics.waitAsync is the better path (Bun).
-   */
-  createWaker(callback: () => void): Waker | null;
-  /** On another thread: a function that wakes the thread that made `token`. */
-  wakerCaller(token: bigint): () => void;
   /** Reads an environment variable, or undefined when absent or not permitted. */
   env(name: string): string | undefined;
   /** Whether a file exists (false when it cannot be checked). */

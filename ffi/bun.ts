@@ -97,12 +97,6 @@ export const backend: Backend = {
   pointerFromBigInt(value: bigint): Pointer | null {
     return value === 0n ? null : Number(value) as unknown as Pointer;
   },
-  createWaker(): null {
-    return null; // Atomics.waitAsync wakes Bun in about a microsecond
-  },
-  wakerCaller(): () => void {
-    throw new Error("zmq-ffi: Bun uses Atomics.waitAsync, not wakers");
-  },
   env(name: string): string | undefined {
     return process.env[name];
   },

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Backend, LoadedSymbols, Pointer, Waker } from "./backend.ts";
+import type { Backend, LoadedSymbols, Pointer } from "./backend.ts";
 import type { NativeType, SymbolDefinition } from "./symbols.ts";
 
 const nativeTypes: Record<NativeType, Deno.NativeResultType> = {
@@ -70,29 +70,6 @@ export const backend: Backend = {
   },
   pointerFromBigInt(value: bigint): Pointer | null {
     return Deno.UnsafePointer.create(value) as Pointer | null;
-  },
-  createWaker(callback: () => void): Waker {
-    const native = Deno.UnsafeCallback.threadSafe(
-      { parameters: [], result: "void" },
-      callback,
-    );
-    native.unref();
-    return {
-      token: BigInt(Deno.UnsafePointer.value(native.pointer)),
-      ref: () => native.ref(),
-      unref: () => native.unref(),
-    };
-  },
-  wakerCaller(token: bigint): () => void {
-    const definition = { parameters: [], result: "void" } as const;
-    const pointer = Deno.UnsafePointer.create(token) as
-      | Deno.PointerObject<
-        typeof definition
-      >
-      | null;
-    if (pointer === null) throw new Error("zmq-ffi: null waker");
-    const fn = new Deno.UnsafeFnPointer(pointer, definition);
-    return () => fn.call();
   },
   env(name: string): string | undefined {
     const state = Deno.permissions.querySync({ name: "env", variable: name });

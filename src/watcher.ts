@@ -7,17 +7,14 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { Waker } from "../ffi/backend.ts";
-import { backend, loadLibc } from "../ffi/load.ts";
+import { loadLibc } from "../ffi/load.ts";
 import {
   ARMED,
   CAPACITY,
   EVENTS,
   FD,
   FIRED,
-  HOLDING,
   IDLE,
-  NOTIFY_PENDING,
   REVENTS,
   SEQUENCE,
   SLOT_COUNT,
@@ -57,7 +54,6 @@ class Watcher {
   #wakeByte = new Uint8Array(1);
   #alive = 0;
   #broken: Error | null = null;
-  #waker: Waker | null;
 
   constructor() {
     const module = workerModule(
@@ -67,12 +63,10 @@ class Watcher {
     const fds = new Int32Array(2);
     if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
     this.#wakeWriteFd = fds[1];
-    this.#waker = backend.createWaker(() => this.#drain());
     this.#worker = new Worker(module, {
       workerData: {
         buffer: this.#shared.buffer,
         wakeFd: fds[0],
-        wakerToken: this.#waker?.token ?? null,
       },
     });
     this.#worker.unref();
@@ -95,12 +89,12 @@ class Watcher {
     };
     this.#worker.on("error", fail);
     this.#worker.on("exit", (code) => fail(`it exited with code ${code}`));
-    // Atomics.waitAsync always listens; where there is a faster waker it is
-    // used only while the process is held alive (see HOLDING).
+    // Atomics.waitAsync wakes this thread (measured here: faster than a Deno
+    // thread-safe FFI callback, which also blocks the watcher until it ran).
     this.#listen();
   }
 
-  // The wake-up path of Bun, and of Deno while nothing holds the process.
+  // The wake-up path: waits for the watcher to bump SEQUENCE.
   async #listen(): Promise<void> {
     const shared = this.#shared;
     for (;;) {
@@ -118,7 +112,6 @@ class Watcher {
   // Hands every fired slot to its callback.
   #drain(): void {
     const shared = this.#shared;
-    Atomics.store(shared, NOTIFY_PENDING, 0);
     const count = Atomics.load(shared, SLOT_COUNT);
     for (let index = 0; index < count; index++) {
       const base = SLOTS_START + index * SLOT_SIZE;
@@ -140,18 +133,14 @@ class Watcher {
 
   #retain(slot: Slot): void {
     if (!slot.keepAlive && this.#alive++ === 0) {
-      Atomics.store(this.#shared, HOLDING, 1);
-      if (this.#waker !== null) this.#waker.ref();
-      else this.#worker.ref();
+      this.#worker.ref();
     }
     slot.keepAlive = true;
   }
 
   #release(slot: Slot): void {
     if (slot.keepAlive && --this.#alive === 0) {
-      Atomics.store(this.#shared, HOLDING, 0);
-      if (this.#waker !== null) this.#waker.unref();
-      else this.#worker.unref();
+      this.#worker.unref();
     }
     slot.keepAlive = false;
   }

@@ -9,14 +9,6 @@
 export const SEQUENCE = 0;
 /** Int32 index: 1 while a wake-up byte is in the pipe (so at most one is ever queued). */
 export const WAKE_PENDING = 1;
-/** Int32 index: 1 while a waker call to the main thread is queued (Deno only). */
-export const NOTIFY_PENDING = 3;
-/**
- * Int32 index: 1 while some armed slot keeps the process alive. Only then may
- * the watcher call the main thread's waker (Deno): that call blocks until the
- * main thread runs it, and a process exiting under it crashes.
- */
-export const HOLDING = 4;
 /** Int32 index: how many slots are in use (the watcher scans up to here). */
 export const SLOT_COUNT = 2;
 /** Int32 index where the slots begin. */

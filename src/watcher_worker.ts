@@ -6,15 +6,13 @@
  * @module
  */
 import { workerData } from "node:worker_threads";
-import { backend, loadLibc } from "../ffi/load.ts";
+import { loadLibc } from "../ffi/load.ts";
 import {
   ARMED,
   CAPACITY,
   EVENTS,
   FD,
   FIRED,
-  HOLDING,
-  NOTIFY_PENDING,
   POLL_IN,
   REVENTS,
   SEQUENCE,
@@ -25,13 +23,10 @@ import {
   WAKE_PENDING,
 } from "./watcher_layout.ts";
 
-const { buffer, wakeFd, wakerToken } = workerData as {
+const { buffer, wakeFd } = workerData as {
   buffer: SharedArrayBuffer;
   wakeFd: number;
-  wakerToken: bigint | null;
 };
-// Where the runtime has a faster wake-up than Atomics.waitAsync, call it too.
-const wakeMain = wakerToken === null ? null : backend.wakerCaller(wakerToken);
 const shared = new Int32Array(buffer);
 const libc = loadLibc();
 // struct pollfd { int fd; short events; short revents; }: 8 bytes each.
@@ -75,9 +70,5 @@ for (;;) {
   if (fired) {
     Atomics.add(shared, SEQUENCE, 1);
     Atomics.notify(shared, SEQUENCE);
-    if (
-      wakeMain !== null && Atomics.load(shared, HOLDING) === 1 &&
-      Atomics.compareExchange(shared, NOTIFY_PENDING, 0, 1) === 0
-    ) wakeMain();
   }
 }

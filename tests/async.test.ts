@@ -987,6 +987,9 @@ describe("brief waits while a socket streams", () => {
           for (let index = 0; index < ${count}; index++) {
             view.setUint32(0, index, true);
             push.sendSync(frame);
+            // A little slower than the reader, so that it waits often.
+            const until = performance.now() + 0.003;
+            while (performance.now() < until);
           }
           push.close();
           context.close(); // flushes what is still queued (linger)`,
