@@ -71,6 +71,12 @@ export interface Backend {
   readCString(pointer: Pointer | null): string;
   /** Copies `length` bytes at a pointer into a new Uint8Array that JavaScript owns. */
   copyOut(pointer: Pointer | null, length: number): Uint8Array;
+  /**
+   * The address of a typed array's memory, valid while the array lives. Its
+   * buffer must be an `ArrayBuffer` made with `new ArrayBuffer()`, which
+   * never moves (V8 keeps small typed arrays made by length on its heap).
+   */
+  pointerOf(buffer: NativeBuffer): Pointer;
   /** A pointer as a bigint, to pass to another thread or to write into a C struct. */
   pointerToBigInt(pointer: Pointer | null): bigint;
   /** Rebuilds a pointer from {@link Backend.pointerToBigInt}'s value. */

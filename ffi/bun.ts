@@ -20,6 +20,7 @@ interface BunFFI {
   ): { symbols: Record<string, unknown> };
   CString: new (pointer: number) => { toString(): string };
   toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
+  ptr(view: ArrayBufferView): number;
 }
 declare const require: (id: string) => unknown;
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
@@ -90,6 +91,9 @@ export const backend: Backend = {
     return new Uint8Array(
       ffi.toArrayBuffer(pointer as unknown as number, 0, length),
     ).slice();
+  },
+  pointerOf(buffer: ArrayBufferView): Pointer {
+    return ffi.ptr(buffer) as unknown as Pointer;
   },
   pointerToBigInt(pointer: Pointer | null): bigint {
     return pointer === null ? 0n : BigInt(pointer as unknown as number);

@@ -63,6 +63,11 @@ export const backend: Backend = {
     }
     return out;
   },
+  pointerOf(buffer: ArrayBufferView): Pointer {
+    return Deno.UnsafePointer.of(
+      buffer as ArrayBufferView<ArrayBuffer>,
+    ) as unknown as Pointer;
+  },
   pointerToBigInt(pointer: Pointer | null): bigint {
     return BigInt(
       Deno.UnsafePointer.value(pointer as Deno.PointerValue),
