@@ -230,6 +230,25 @@ export const libcSymbols = {
     result: "i32",
     optional: true,
   },
+  // Linux: the watcher thread waits with epoll, so that arming a descriptor
+  // is one epoll_ctl call here instead of waking the watcher to rebuild its
+  // poll(2) set.
+  // int epoll_create1(int flags);
+  epoll_create1: { parameters: ["i32"], result: "i32", optional: true },
+  // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
+  epoll_ctl: {
+    parameters: ["i32", "i32", "i32", "buffer"],
+    result: "i32",
+    optional: true,
+  },
+  // int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout);
+  epoll_wait: {
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+    optional: true,
+  },
+  // int dup(int fd);
+  dup: { parameters: ["i32"], result: "i32" },
   // int pipe(int fds[2]);
   pipe: { parameters: ["buffer"], result: "i32" },
   // ssize_t read(int fd, void *buf, size_t count);

@@ -6,11 +6,18 @@
  *
  * @module
  */
+import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { loadLibc } from "../ffi/load.ts";
 import {
   ARMED,
   CAPACITY,
+  EPOLL_CLOEXEC,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  epollEventLayout,
+  EPOLLONESHOT,
   EVENTS,
   FD,
   FIRED,
@@ -33,6 +40,10 @@ export type ReadyCallback = (revents: number) => void;
 interface Slot {
   callback: ReadyCallback | null;
   keepAlive: boolean;
+  // With epoll: this slot's own duplicate of the descriptor (registered once,
+  // so that two slots may watch one descriptor), or -1 for a descriptor
+  // epoll refuses (a regular file: always ready, as poll(2) says).
+  fd: number;
 }
 
 type AtomicsWithWaitAsync = typeof Atomics & {
@@ -50,8 +61,13 @@ class Watcher {
   #slots: Slot[] = [];
   #free: number[] = [];
   #worker: Worker;
-  #wakeWriteFd: number;
+  #wakeWriteFd = -1;
   #wakeByte = new Uint8Array(1);
+  // epoll instance shared with the watcher thread (Linux), or -1 for poll(2).
+  #epollFd: number;
+  #epollEvent: Uint8Array;
+  #epollView: DataView;
+  #epollData: number;
   #alive = 0;
   #broken: Error | null = null;
 
@@ -60,13 +76,22 @@ class Watcher {
       new URL("./watcher_worker.ts", import.meta.url),
     );
     const libc = loadLibc();
-    const fds = new Int32Array(2);
-    if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
-    this.#wakeWriteFd = fds[1];
+    const layout = epollEventLayout(process.arch);
+    this.#epollEvent = new Uint8Array(layout.size);
+    this.#epollView = new DataView(this.#epollEvent.buffer);
+    this.#epollData = layout.data;
+    this.#epollFd = libc.epoll_create1?.(EPOLL_CLOEXEC) ?? -1;
+    let wakeReadFd = -1;
+    if (this.#epollFd < 0) {
+      const fds = new Int32Array(2);
+      if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
+      [wakeReadFd, this.#wakeWriteFd] = fds;
+    }
     this.#worker = new Worker(module, {
       workerData: {
         buffer: this.#shared.buffer,
-        wakeFd: fds[0],
+        wakeFd: wakeReadFd,
+        epollFd: this.#epollFd,
       },
     });
     this.#worker.unref();
@@ -160,13 +185,40 @@ class Watcher {
           `zmq-ffi can wait on at most ${CAPACITY} sockets or descriptors at once`,
         );
       }
-      this.#slots.push({ callback: null, keepAlive: false });
+      this.#slots.push({ callback: null, keepAlive: false, fd: -1 });
       Atomics.store(this.#shared, SLOT_COUNT, index + 1);
     }
     const base = SLOTS_START + index * SLOT_SIZE;
+    if (this.#epollFd >= 0) {
+      const libc = loadLibc();
+      const own = libc.dup(fd);
+      if (own < 0) {
+        this.#free.push(index);
+        throw new RangeError(`zmq-ffi cannot wait on descriptor ${fd}`);
+      }
+      if (this.#control(EPOLL_CTL_ADD, own, index, 0) === 0) {
+        this.#slots[index].fd = own;
+      } else {
+        libc.close(own); // not pollable by epoll: always ready
+      }
+    }
     this.#shared[base + FD] = fd;
     Atomics.store(this.#shared, base + STATE, IDLE);
     return index;
+  }
+
+  // epoll_ctl for a slot's descriptor, one-shot.
+  #control(operation: number, fd: number, index: number, events: number) {
+    const view = this.#epollView;
+    view.setUint32(0, events | EPOLLONESHOT, true);
+    view.setUint32(this.#epollData, index, true);
+    view.setUint32(this.#epollData + 4, 0, true);
+    return loadLibc().epoll_ctl!(
+      this.#epollFd,
+      operation,
+      fd,
+      this.#epollEvent,
+    );
   }
 
   /**
@@ -190,8 +242,18 @@ class Watcher {
     if (state !== IDLE && shared[base + EVENTS] === events) return;
     shared[base + EVENTS] = events;
     Atomics.store(shared, base + STATE, ARMED);
-    if (Atomics.compareExchange(shared, WAKE_PENDING, 0, 1) === 0) {
-      loadLibc().write(this.#wakeWriteFd, this.#wakeByte, 1n);
+    if (this.#epollFd < 0) {
+      if (Atomics.compareExchange(shared, WAKE_PENDING, 0, 1) === 0) {
+        loadLibc().write(this.#wakeWriteFd, this.#wakeByte, 1n);
+      }
+    } else if (slot.fd >= 0) {
+      // Arms the one-shot registration; the kernel reports at once if the
+      // descriptor is ready now. The watcher thread is not woken for this.
+      this.#control(EPOLL_CTL_MOD, slot.fd, index, events);
+    } else {
+      shared[base + REVENTS] = events;
+      Atomics.store(shared, base + STATE, FIRED);
+      queueMicrotask(() => this.#drain());
     }
   }
 
@@ -206,6 +268,12 @@ class Watcher {
   /** Disarms and frees a slot; call before the descriptor is closed. */
   close(index: number): void {
     this.disarm(index);
+    const slot = this.#slots[index];
+    if (slot.fd >= 0) {
+      this.#control(EPOLL_CTL_DEL, slot.fd, index, 0);
+      loadLibc().close(slot.fd);
+      slot.fd = -1;
+    }
     this.#shared[SLOTS_START + index * SLOT_SIZE + FD] = -1;
     this.#free.push(index);
   }

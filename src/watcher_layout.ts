@@ -31,6 +31,23 @@ export const ARMED = 1;
 export const FIRED = 2;
 /** The most slots (sockets or descriptors being waited on) at once. */
 export const CAPACITY = 16384;
+/**
+ * struct epoll_event: { u32 events; u64 data } is packed (12 bytes) on x86-64
+ * and 16 bytes, data at 8, elsewhere.
+ */
+export function epollEventLayout(arch: string): { size: number; data: number } {
+  return arch === "x64" ? { size: 12, data: 4 } : { size: 16, data: 8 };
+}
+/** epoll_ctl operations and flags (EPOLLIN and EPOLLOUT equal POLLIN and POLLOUT). */
+export const EPOLL_CTL_ADD = 1;
+/** Removes a descriptor. */
+export const EPOLL_CTL_DEL = 2;
+/** Changes a descriptor's events. */
+export const EPOLL_CTL_MOD = 3;
+/** Reports once, then stays silent until re-armed with EPOLL_CTL_MOD. */
+export const EPOLLONESHOT = 1 << 30;
+/** epoll_create1 flag: close on exec. */
+export const EPOLL_CLOEXEC = 0x80000;
 /** poll(2) flags (the same on Linux and macOS). */
 export const POLL_IN = 1;
 /** poll(2) POLLOUT. */

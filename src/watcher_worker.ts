@@ -1,15 +1,20 @@
 /**
- * The watcher thread: blocks in poll(2) on every armed descriptor plus a wake-up
- * pipe, marks the slots that became ready, and wakes the main thread through
- * Atomics.notify. It never touches a libzmq socket, only file descriptors.
+ * The watcher thread: blocks until an armed descriptor is ready, marks the
+ * slots that became ready, and wakes the main thread through Atomics.notify.
+ * On Linux it waits in epoll_wait on descriptors that the main thread
+ * registers and re-arms itself (one-shot); elsewhere in poll(2) on every
+ * armed descriptor plus a wake-up pipe. It never touches a libzmq socket, only
+ * file descriptors.
  *
  * @module
  */
 import { workerData } from "node:worker_threads";
 import { loadLibc } from "../ffi/load.ts";
+import process from "node:process";
 import {
   ARMED,
   CAPACITY,
+  epollEventLayout,
   EVENTS,
   FD,
   FIRED,
@@ -23,12 +28,42 @@ import {
   WAKE_PENDING,
 } from "./watcher_layout.ts";
 
-const { buffer, wakeFd } = workerData as {
+const { buffer, wakeFd, epollFd } = workerData as {
   buffer: SharedArrayBuffer;
   wakeFd: number;
+  epollFd: number;
 };
 const shared = new Int32Array(buffer);
 const libc = loadLibc();
+
+// Marks a slot that the kernel reported ready; true if it was armed.
+function fire(slot: number, revents: number): boolean {
+  const base = SLOTS_START + slot * SLOT_SIZE;
+  shared[base + REVENTS] = revents;
+  return Atomics.compareExchange(shared, base + STATE, ARMED, FIRED) === ARMED;
+}
+
+function wakeMain(): void {
+  Atomics.add(shared, SEQUENCE, 1);
+  Atomics.notify(shared, SEQUENCE);
+}
+
+if (epollFd >= 0) {
+  const { size, data } = epollEventLayout(process.arch);
+  const MAX_EVENTS = 256;
+  const events = new Uint8Array(size * MAX_EVENTS);
+  const view = new DataView(events.buffer);
+  for (;;) {
+    const ready = libc.epoll_wait!(epollFd, events, MAX_EVENTS, -1);
+    let fired = false;
+    for (let index = 0; index < ready; index++) {
+      const offset = index * size;
+      const slot = view.getUint32(offset + data, true);
+      if (fire(slot, view.getUint32(offset, true) & 0xffff)) fired = true;
+    }
+    if (fired) wakeMain();
+  }
+}
 // struct pollfd { int fd; short events; short revents; }: 8 bytes each.
 const pollfds = new Int32Array(2 * (CAPACITY + 1));
 const pollShorts = new Int16Array(pollfds.buffer);
@@ -60,15 +95,7 @@ for (;;) {
   let fired = false;
   for (let index = 1; index < count; index++) {
     const revents = pollShorts[4 * index + 3];
-    if (revents === 0) continue;
-    const base = SLOTS_START + slotOf[index] * SLOT_SIZE;
-    shared[base + REVENTS] = revents;
-    if (Atomics.compareExchange(shared, base + STATE, ARMED, FIRED) === ARMED) {
-      fired = true;
-    }
+    if (revents !== 0 && fire(slotOf[index], revents)) fired = true;
   }
-  if (fired) {
-    Atomics.add(shared, SEQUENCE, 1);
-    Atomics.notify(shared, SEQUENCE);
-  }
+  if (fired) wakeMain();
 }

@@ -328,6 +328,47 @@ describe("Poller over raw file descriptors", () => {
     },
   );
 
+  test(
+    "two pollers on one pipe both wake, and an unread byte keeps it readable",
+    bounded,
+    async () => {
+      const [readEnd, writeEnd] = pipe();
+      const first = new Poller();
+      const second = new Poller();
+      try {
+        first.add(readEnd, "readable");
+        second.add(readEnd, "readable");
+        const both = Promise.all([first.poll(WAIT), second.poll(WAIT)]);
+        setTimeout(() => writeByte(writeEnd), 20);
+        const [one, two] = await within(both, 2 * WAIT, "two polls");
+        assert.deepEqual(targets(one), [readEnd]);
+        assert.deepEqual(targets(two), [readEnd]);
+        // Level-triggered, as poll(2): still readable until the byte is read.
+        for (let round = 0; round < 3; round++) {
+          assert.deepEqual(
+            targets(await within(first.poll(WAIT), WAIT, "poll again")),
+            [readEnd],
+          );
+        }
+        readByte(readEnd);
+        assert.deepEqual(await first.poll(30), []);
+        // A later write wakes a new poll.
+        const again = second.poll(WAIT);
+        setTimeout(() => writeByte(writeEnd), 20);
+        assert.deepEqual(
+          targets(await within(again, 2 * WAIT, "poll after read")),
+          [readEnd],
+        );
+        readByte(readEnd);
+      } finally {
+        first.close();
+        second.close();
+        closeFd(readEnd);
+        closeFd(writeEnd);
+      }
+    },
+  );
+
   test("a regular file is always readable", bounded, async () => {
     const fd = openSync(fileURLToPath(import.meta.url), "r");
     const poller = new Poller();
