@@ -81,6 +81,10 @@ function checkTarget(target: unknown): PollTarget {
 /**
  * Waits on several sockets and file descriptors at once, as in the zguide's
  * mspoller. `poll()` waits on the watcher thread; `pollSync()` blocks.
+ * Readiness is level-triggered, as with poll(2). Remove a raw descriptor (or
+ * close the Poller) before closing that descriptor: on Linux the watcher
+ * waits on a duplicate of it, which does not see the close. Closing a socket
+ * ends a pending `poll()` with `EBADF`.
  *
  * @example
  * ```ts

@@ -38,7 +38,7 @@ import {
   socketOptions,
   type SocketTypeName,
 } from "./options.ts";
-import { POLL_IN, watcher } from "./watcher.ts";
+import { descriptorClosing, POLL_IN, watcher } from "./watcher.ts";
 import type { Observer } from "./observer.ts";
 import { refuseStructuredClone } from "./thread.ts";
 
@@ -220,6 +220,8 @@ interface Pending<T> {
 
 // Runs before zmq_close, whoever closes the socket.
 function releaseNative(native: NativeState): void {
+  // A Poller waiting on this socket learns that it is going away.
+  if (native.fd >= 0) descriptorClosing(native.fd);
   if (native.slot >= 0) {
     watcher().close(native.slot);
     native.slot = -1;

@@ -265,6 +265,25 @@ class Watcher {
     Atomics.store(this.#shared, SLOTS_START + index * SLOT_SIZE + STATE, IDLE);
   }
 
+  /**
+   * Fires every armed slot watching `fd` (with POLLNVAL), because `fd` is
+   * about to be closed: with epoll the kernel would not say so, since each
+   * slot watches a duplicate of the descriptor.
+   */
+  closing(fd: number): void {
+    const shared = this.#shared;
+    let fired = false;
+    for (let index = 0; index < this.#slots.length; index++) {
+      const base = SLOTS_START + index * SLOT_SIZE;
+      if (shared[base + FD] !== fd) continue;
+      shared[base + REVENTS] = POLLNVAL;
+      if (
+        Atomics.compareExchange(shared, base + STATE, ARMED, FIRED) === ARMED
+      ) fired = true;
+    }
+    if (fired) queueMicrotask(() => this.#drain());
+  }
+
   /** Disarms and frees a slot; call before the descriptor is closed. */
   close(index: number): void {
     this.disarm(index);
@@ -280,6 +299,14 @@ class Watcher {
 }
 
 let instance: Watcher | undefined;
+
+// poll(2)'s "not an open descriptor".
+const POLLNVAL = 32;
+
+/** Tells the watcher, if it runs, that `fd` is about to be closed. */
+export function descriptorClosing(fd: number): void {
+  instance?.closing(fd);
+}
 
 /** How many waits (pending operations, polls) keep the process alive now. */
 export function pendingWaitCount(): number {

@@ -268,6 +268,28 @@ describe("Poller waiting", () => {
     }
   });
 
+  test(
+    "closing a socket that a pending poll waits on rejects the poll with EBADF",
+    bounded,
+    async () => {
+      const pull = new Pull();
+      const poller = new Poller();
+      try {
+        pull.bindSync(endpoint("tcp"));
+        poller.add(pull, "readable");
+        const polling = poller.poll(-1);
+        setTimeout(() => pull.close(), 10);
+        await assert.rejects(
+          within(polling, WAIT, "poll after the socket closed"),
+          isCode("EBADF"),
+        );
+      } finally {
+        poller.close();
+        pull.close();
+      }
+    },
+  );
+
   test("add() and modify() check their arguments", bounded, () => {
     const pull = new Pull();
     const poller = new Poller();
