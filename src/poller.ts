@@ -78,6 +78,15 @@ function checkTarget(target: unknown): PollTarget {
   return target as Socket;
 }
 
+// A Poller dropped without close() gives back its watcher slots (each holds a
+// duplicate descriptor on Linux). `items` is the Poller's own array, emptied
+// by close().
+const pollerFinalizer = new FinalizationRegistry<Item[]>((items) => {
+  for (const item of items.splice(0)) {
+    if (item.slot >= 0) watcher().close(item.slot);
+  }
+});
+
 /**
  * Waits on several sockets and file descriptors at once, as in the zguide's
  * mspoller. `poll()` waits on the watcher thread; `pollSync()` blocks.
@@ -112,6 +121,11 @@ export class Poller {
   #polling = false;
   #closed = false;
   #wakeUp: (() => void) | null = null;
+
+  /** An empty poller; add targets with {@link Poller.add}. */
+  constructor() {
+    pollerFinalizer.register(this, this.#items, this);
+  }
 
   /** The number of targets in the poller. */
   get size(): number {
@@ -341,6 +355,7 @@ export class Poller {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    pollerFinalizer.unregister(this);
     for (const item of this.#items.splice(0)) {
       if (item.slot >= 0) watcher().close(item.slot);
     }

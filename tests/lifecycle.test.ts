@@ -412,6 +412,50 @@ describe("process exit and garbage collection (child processes)", () => {
     assert.equal(result.stdout.trim(), "still working");
   });
 
+  test("Pollers dropped without close() give back their descriptors", async () => {
+    const result = await runScript(
+      `
+      import { readdirSync } from "node:fs";
+      import { Poller, Pull } from "${modUrl}";
+      const gc = globalThis.gc ?? globalThis.Bun?.gc;
+      const openFds = () => readdirSync("/proc/self/fd").length;
+      const pull = new Pull();
+      pull.bindSync("inproc://polled");
+      async function dropOne() {
+        const poller = new Poller();
+        poller.add(pull, "readable");
+        // Waits (1 ms) on the watcher thread, so the poller holds a slot.
+        if ((await poller.poll(1)).length !== 0) throw new Error("readable?");
+      }
+      await dropOne();
+      const before = openFds();
+      for (let index = 0; index < 1500; index++) {
+        await dropOne();
+        if (index % 100 === 99) {
+          gc?.(true);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      }
+      for (let round = 0; round < 3; round++) {
+        gc?.(true);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      console.log(JSON.stringify({ before, after: openFds() }));
+      pull.close();
+    `,
+      {
+        runtimeArgs: runtime === "deno" ? ["--v8-flags=--expose-gc"] : [],
+        timeout: 30000,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const { before, after } = JSON.parse(result.stdout.trim());
+    assert.ok(
+      after - before < 200,
+      `1,500 dropped Pollers left ${after - before} descriptors open`,
+    );
+  });
+
   test("collecting a dropped Context never waits for lingering messages", async () => {
     const result = await runScript(
       `
