@@ -9,6 +9,7 @@
 import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { loadLibc } from "../ffi/load.ts";
+import { lastError } from "./errors.ts";
 import {
   ARMED,
   CAPACITY,
@@ -80,11 +81,14 @@ class Watcher {
     this.#epollEvent = new Uint8Array(layout.size);
     this.#epollView = new DataView(this.#epollEvent.buffer);
     this.#epollData = layout.data;
-    this.#epollFd = libc.epoll_create1?.(EPOLL_CLOEXEC) ?? -1;
+    this.#epollFd = -1;
     let wakeReadFd = -1;
-    if (this.#epollFd < 0) {
+    if (libc.epoll_create1 !== undefined) {
+      this.#epollFd = libc.epoll_create1(EPOLL_CLOEXEC);
+      if (this.#epollFd < 0) throw lastError("start the watcher (epoll)");
+    } else {
       const fds = new Int32Array(2);
-      if (libc.pipe(fds) !== 0) throw new Error("zmq-ffi: pipe() failed");
+      if (libc.pipe(fds) !== 0) throw lastError("start the watcher (pipe)");
       [wakeReadFd, this.#wakeWriteFd] = fds;
     }
     this.#worker = new Worker(module, {
@@ -193,8 +197,10 @@ class Watcher {
       const libc = loadLibc();
       const own = libc.dup(fd);
       if (own < 0) {
+        // errno (EMFILE when the process is out of descriptors).
+        const error = lastError(`wait on descriptor ${fd}`);
         this.#free.push(index);
-        throw new RangeError(`zmq-ffi cannot wait on descriptor ${fd}`);
+        throw error;
       }
       if (this.#control(EPOLL_CTL_ADD, own, index, 0) === 0) {
         this.#slots[index].fd = own;

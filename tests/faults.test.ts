@@ -4,11 +4,14 @@
 // working without being restarted.
 import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { Pull, Push, Request, Subscriber, ZmqError } from "../mod.ts";
 import {
   freePort,
   type Peer,
   receiveWithin,
+  runtime,
+  startChild,
   startPeer,
   text,
   texts,
@@ -449,6 +452,31 @@ describe("a slow consumer under the high-water mark", () => {
       } finally {
         await publisher.kill();
       }
+    },
+  );
+});
+
+describe("the process runs out of file descriptors", () => {
+  test(
+    "waiting and new sockets fail with ZmqError EMFILE, and work again once descriptors are freed",
+    bounded,
+    async () => {
+      const command = [
+        JSON.stringify(process.execPath),
+        ...(runtime === "deno" ? ["run", "--allow-all", "--quiet"] : []),
+        JSON.stringify(fixture("out_of_descriptors.ts")),
+      ].join(" ");
+      const result = await startChild(
+        ["-c", `ulimit -n 64 && exec ${command}`],
+        { program: "sh" },
+      ).result;
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(JSON.parse(result.stdout.trim()), {
+        poll: "EMFILE",
+        receive: "EMFILE",
+        socket: "EMFILE",
+        after: "after",
+      });
     },
   );
 });
