@@ -8,7 +8,7 @@ import process from "node:process";
 import { isMainThread } from "node:worker_threads";
 import type { Pointer } from "../ffi/backend.ts";
 import { loadLibzmq } from "../ffi/load.ts";
-import { lastError, zmqError } from "./errors.ts";
+import { lastError, retryOnSignal, zmqError } from "./errors.ts";
 import { refuseStructuredClone } from "./thread.ts";
 
 /** The native side of a socket, tracked by its context (never the Socket object itself). */
@@ -135,7 +135,9 @@ function terminate(state: ContextState, dropped = false): void {
       // waiting and leave its I/O threads to finish while the program runs.
       loadLibzmq().zmq_ctx_shutdown(state.handle);
     } else {
-      loadLibzmq().zmq_ctx_term(state.handle);
+      const handle = state.handle;
+      // A signal interrupts zmq_ctx_term (EINTR); it can be restarted.
+      retryOnSignal(() => loadLibzmq().zmq_ctx_term(handle), (rc) => rc !== 0);
     }
     state.handle = null;
   }
@@ -293,7 +295,10 @@ export class Context {
         // Undo, so that every later use fails the same way instead of
         // running with some options silently missing.
         state.handle = null;
-        loadLibzmq().zmq_ctx_term(handle);
+        retryOnSignal(
+          () => loadLibzmq().zmq_ctx_term(handle),
+          (rc) => rc !== 0,
+        );
         throw error;
       }
       contextFinalizer.register(this, state, this);

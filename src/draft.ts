@@ -11,7 +11,7 @@
 import { SocketType } from "../ffi/constants.ts";
 import { backend, type Libzmq, loadLibzmq } from "../ffi/load.ts";
 import { capability } from "./capability.ts";
-import { ZmqError } from "./errors.ts";
+import { retryOnSignal, ZmqError } from "./errors.ts";
 import { type MessageLike, toFrame } from "./message.ts";
 import {
   type MessageMetadata,
@@ -650,9 +650,10 @@ export class Peer extends RoutingSocket {
   override connect(endpoint: string): number {
     const address = endpointBytes(endpoint);
     const internals = socketInternals(this);
-    const routingId = zmq.zmq_connect_peer!(
-      internals.handle("connect"),
-      address,
+    const handle = internals.handle("connect");
+    const routingId = retryOnSignal(
+      () => zmq.zmq_connect_peer!(handle, address),
+      (id) => id === 0,
     );
     if (routingId === 0) {
       const error = internals.error("connect", endpoint);

@@ -371,6 +371,26 @@ export function zmqError(
 }
 
 /** Reads zmq_errno() now (on this thread) and builds the matching ZmqError. */
+/**
+ * Calls `call` again while it fails with EINTR. libzmq processes a socket's
+ * pending commands at the start of bind, connect, send, receive and a
+ * ZMQ_EVENTS read, so a signal landing there (a profiler's SIGPROF, a
+ * handled SIGUSR2, ...) fails even a call that never waits, before it did
+ * anything. `failed` tells a failed result.
+ */
+export function retryOnSignal<T>(
+  call: () => T,
+  failed: (result: T) => boolean,
+): T {
+  const zmq = loadLibzmq();
+  for (;;) {
+    const result = call();
+    if (!failed(result) || errorCode(zmq.zmq_errno()) !== "EINTR") {
+      return result;
+    }
+  }
+}
+
 export function lastError(
   operation: string,
   context: ErrorContext = {},

@@ -19,7 +19,7 @@
 import { Event as MonitorEvent } from "../ffi/constants.ts";
 import { backend, loadLibzmq } from "../ffi/load.ts";
 import { BackgroundReader } from "./background_reader.ts";
-import { errorCode, ZmqError, zmqError } from "./errors.ts";
+import { errorCode, retryOnSignal, ZmqError, zmqError } from "./errors.ts";
 import { registerObserverFactory, Socket } from "./socket.ts";
 import { socketInternals } from "./socket.ts";
 import { Pair } from "./sockets.ts";
@@ -412,12 +412,13 @@ export class Observer implements AsyncIterable<Event> {
     const pair = new Pair({ context: internals.context, linger: 0 });
     try {
       pair.connect(endpoint);
+      const address = encoder.encode(endpoint + "\0");
       if (
-        loadLibzmq().zmq_socket_monitor(
-          handle,
-          encoder.encode(endpoint + "\0"),
-          MonitorEvent.ALL,
-        ) !== 0
+        retryOnSignal(
+          () =>
+            loadLibzmq().zmq_socket_monitor(handle, address, MonitorEvent.ALL),
+          (rc) => rc !== 0,
+        )
       ) {
         throw internals.error("observe events");
       }

@@ -6,7 +6,7 @@
  */
 import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { backend, loadLibzmq } from "../ffi/load.ts";
-import { lastError, ZmqError } from "./errors.ts";
+import { errorCode, lastError, ZmqError } from "./errors.ts";
 import { type Socket, socketInternals } from "./socket.ts";
 import { POLL_IN, POLL_OUT, watcher } from "./watcher.ts";
 
@@ -211,13 +211,22 @@ export class Poller {
       }
       shorts[8 * index + 7] = 0;
     }
-    const count = loadLibzmq().zmq_poll(words, items.length, BigInt(timeout));
-    if (count < 0) throw lastError("poll");
+    const zmq = loadLibzmq();
+    let count = zmq.zmq_poll(words, items.length, BigInt(timeout));
+    // A signal can interrupt even a poll that does not wait (EINTR): retry
+    // that one here; pollSync retries the waiting ones.
+    while (
+      count < 0 && timeout === 0 && errorCode(zmq.zmq_errno()) === "EINTR"
+    ) {
+      count = zmq.zmq_poll(words, items.length, 0n);
+    }
+    const failure = count < 0 ? lastError("poll") : null;
     // zmq_poll may have consumed the ZMQ_FD edge that a socket's own awaited
     // send or receive was waiting for: let those complete now.
     for (const { target } of items) {
       if (typeof target !== "number") socketInternals(target).kick();
     }
+    if (failure !== null) throw failure;
     const ready: PollResult[] = [];
     if (count === 0) return ready;
     for (let index = 0; index < items.length; index++) {

@@ -30,7 +30,13 @@ import {
   discardNativeSocket,
   type NativeSocket,
 } from "./context.ts";
-import { errorCode, lastError, ZmqError, zmqError } from "./errors.ts";
+import {
+  errorCode,
+  lastError,
+  retryOnSignal,
+  ZmqError,
+  zmqError,
+} from "./errors.ts";
 import { type Message, toFrame, toFrames } from "./message.ts";
 import {
   type OptionName,
@@ -158,17 +164,22 @@ function writableNow(handle: Pointer): boolean {
 }
 
 // ZMQ_EVENTS of a socket, or -1 when libzmq refuses (errno is set).
+// Retries when a signal interrupted libzmq's processing of its commands
+// (EINTR: a non-blocking call may see it too, e.g. under a CPU profiler).
 function readEvents(handle: Pointer): number {
-  optionLength[0] = 4n;
-  return zmq.zmq_getsockopt(
-      handle,
-      SocketOption.EVENTS,
-      intValue,
-      optionLength,
-    ) ===
-      0
-    ? intValue[0]
-    : -1;
+  for (;;) {
+    optionLength[0] = 4n;
+    if (
+      zmq.zmq_getsockopt(
+        handle,
+        SocketOption.EVENTS,
+        intValue,
+        optionLength,
+      ) ===
+        0
+    ) return intValue[0];
+    if (errorCode(zmq.zmq_errno()) !== "EINTR") return -1;
+  }
 }
 
 // V8 keeps typed arrays of up to 64 bytes on its heap, and handing one of
@@ -599,7 +610,8 @@ export abstract class Socket {
     call: (handle: Pointer, address: Uint8Array) => number,
   ): void {
     const address = this.#endpoint(operation, endpoint);
-    if (call(this.#handle(operation), address) !== 0) {
+    const handle = this.#handle(operation);
+    if (retryOnSignal(() => call(handle, address), (rc) => rc !== 0)) {
       throw this.#error(operation, endpoint);
     }
     this.#touched();
@@ -789,11 +801,12 @@ export abstract class Socket {
   }
 
   // After a failed zmq_send: true for "would block" on the first frame,
-  // false to retry (EINTR while blocking); throws otherwise.
+  // false to retry (EINTR: a signal interrupted libzmq, blocking or not);
+  // throws otherwise.
   #sendFailed(flags: number, index: number, operation: string): boolean {
     const errno = zmq.zmq_errno();
     const code = errorCode(errno);
-    if (code === "EINTR" && (flags & DONTWAIT) === 0) return false;
+    if (code === "EINTR") return false;
     if (code === "EAGAIN" && index === 0 && (flags & DONTWAIT) !== 0) {
       return true;
     }
@@ -865,7 +878,7 @@ export abstract class Socket {
       const errno = zmq.zmq_errno();
       zmq.zmq_msg_close(msg);
       const code = errorCode(errno);
-      if (code === "EINTR" && (flags & DONTWAIT) === 0) continue;
+      if (code === "EINTR") continue; // a signal: retry, even non-blocking
       if (code === "EAGAIN" && (flags & DONTWAIT) !== 0) {
         if (refreshed || !writableNow(handle)) return false;
         refreshed = true;
@@ -963,7 +976,7 @@ export abstract class Socket {
       if (size < 0) {
         const errno = zmq.zmq_errno();
         const code = errorCode(errno);
-        if (code === "EINTR" && (flags & DONTWAIT) === 0) continue;
+        if (code === "EINTR") continue; // a signal: retry, even non-blocking
         if (code === "EAGAIN" && frames.length === 0 && (flags & DONTWAIT)) {
           return null;
         }

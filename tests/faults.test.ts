@@ -480,3 +480,22 @@ describe("the process runs out of file descriptors", () => {
     },
   );
 });
+
+describe("signals", () => {
+  test(
+    "a storm of handled signals (EINTR inside libzmq) loses, reorders and fails nothing",
+    bounded,
+    async () => {
+      const result = await startChild(
+        [fixture("signal_storm.ts"), "100000"],
+        { timeout: 45000 },
+      ).result;
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(JSON.parse(result.stdout.trim().split("\n").at(-1)!), {
+        received: 100000,
+        outOfOrder: 0,
+        signals: true,
+      });
+    },
+  );
+});
