@@ -1155,13 +1155,13 @@ export abstract class Socket {
         this.#yieldThenProcess();
         return;
       }
-      if (this.#streak >= STREAK_FOR_BRIEF_WAIT && this.#briefWait()) {
-        this.#resetSignal();
-        this.#process();
-        return;
-      }
-      this.#streak = 0;
       try {
+        if (this.#streak >= STREAK_FOR_BRIEF_WAIT && this.#briefWait()) {
+          this.#resetSignal();
+          this.#process();
+          return;
+        }
+        this.#streak = 0;
         this.#arm();
       } catch (error) {
         this.#forget(queue, pending);
