@@ -1281,7 +1281,8 @@ export abstract class Socket {
   #arm(): void {
     const native = this.#native;
     const opening = native.slot < 0;
-    if (opening) native.slot = watcher().open(this.#fd());
+    // releaseNative closes the slot before the socket (and its ZMQ_FD).
+    if (opening) native.slot = watcher().open(this.#fd(), true);
     // ZMQ_FD signals readability for both directions.
     watcher().arm(native.slot, POLL_IN, this.#onReady, true);
     // A command that reached a thread-safe socket before its zmq_poller

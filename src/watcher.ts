@@ -41,10 +41,11 @@ export type ReadyCallback = (revents: number) => void;
 interface Slot {
   callback: ReadyCallback | null;
   keepAlive: boolean;
-  // With epoll: this slot's own duplicate of the descriptor (registered once,
-  // so that two slots may watch one descriptor), or -1 for a descriptor
+  // With epoll: the descriptor registered for this slot, or -1 for one that
   // epoll refuses (a regular file: always ready, as poll(2) says).
   fd: number;
+  // Whether `fd` is this slot's own duplicate (closed with the slot).
+  duplicate: boolean;
 }
 
 type AtomicsWithWaitAsync = typeof Atomics & {
@@ -179,8 +180,15 @@ class Watcher {
     return this.#alive;
   }
 
-  /** Reserves a slot for a descriptor; returns its index. */
-  open(fd: number): number {
+  /**
+   * Reserves a slot for a descriptor; returns its index. `closedAfter`: the
+   * caller promises to close the slot before the descriptor is closed (a
+   * socket's own ZMQ_FD), so epoll may watch the descriptor itself. Otherwise
+   * (a Poller's targets), or when another slot watches it already, the slot
+   * watches a duplicate: epoll forgets a closed descriptor silently, and a
+   * later descriptor with the same number must not be mistaken for it.
+   */
+  open(fd: number, closedAfter = false): number {
     let index = this.#free.pop();
     if (index === undefined) {
       index = this.#slots.length;
@@ -189,23 +197,36 @@ class Watcher {
           `zmq-ffi can wait on at most ${CAPACITY} sockets or descriptors at once`,
         );
       }
-      this.#slots.push({ callback: null, keepAlive: false, fd: -1 });
+      this.#slots.push({
+        callback: null,
+        keepAlive: false,
+        fd: -1,
+        duplicate: false,
+      });
       Atomics.store(this.#shared, SLOT_COUNT, index + 1);
     }
     const base = SLOTS_START + index * SLOT_SIZE;
     if (this.#epollFd >= 0) {
-      const libc = loadLibc();
-      const own = libc.dup(fd);
-      if (own < 0) {
-        // errno (EMFILE when the process is out of descriptors).
-        const error = lastError(`wait on descriptor ${fd}`);
-        this.#free.push(index);
-        throw error;
-      }
-      if (this.#control(EPOLL_CTL_ADD, own, index, 0) === 0) {
-        this.#slots[index].fd = own;
+      const slot = this.#slots[index];
+      slot.fd = -1;
+      slot.duplicate = false;
+      if (closedAfter && this.#control(EPOLL_CTL_ADD, fd, index, 0) === 0) {
+        slot.fd = fd;
       } else {
-        libc.close(own); // not pollable by epoll: always ready
+        const libc = loadLibc();
+        const own = libc.dup(fd);
+        if (own < 0) {
+          // errno (EMFILE when the process is out of descriptors).
+          const error = lastError(`wait on descriptor ${fd}`);
+          this.#free.push(index);
+          throw error;
+        }
+        if (this.#control(EPOLL_CTL_ADD, own, index, 0) === 0) {
+          slot.fd = own;
+          slot.duplicate = true;
+        } else {
+          libc.close(own); // not pollable by epoll: always ready
+        }
       }
     }
     this.#shared[base + FD] = fd;
@@ -296,8 +317,9 @@ class Watcher {
     const slot = this.#slots[index];
     if (slot.fd >= 0) {
       this.#control(EPOLL_CTL_DEL, slot.fd, index, 0);
-      loadLibc().close(slot.fd);
+      if (slot.duplicate) loadLibc().close(slot.fd);
       slot.fd = -1;
+      slot.duplicate = false;
     }
     this.#shared[SLOTS_START + index * SLOT_SIZE + FD] = -1;
     this.#free.push(index);

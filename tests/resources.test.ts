@@ -5,7 +5,10 @@
 // memory soak is bench/soak.ts (not run here: it takes minutes).
 import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
-import { modUrl, runScript, runtime } from "./helpers.ts";
+import { readdirSync } from "node:fs";
+import process from "node:process";
+import { Pull, Push } from "../mod.ts";
+import { modUrl, nextTurn, runScript, runtime } from "./helpers.ts";
 
 const bounded = { timeout: 120000 };
 const gcFlags = runtime === "deno" ? ["--v8-flags=--expose-gc"] : [];
@@ -84,6 +87,48 @@ describe("sockets dropped without close()", () => {
         ended - summary.last < 2000,
         `exit took ${ended - summary.last} ms after the last line`,
       );
+    },
+  );
+});
+
+describe("descriptors", () => {
+  test(
+    "200 sockets waiting on the watcher thread take no extra descriptors",
+    {
+      skip: process.platform === "linux"
+        ? false
+        : "counts /proc/self/fd, which only Linux has",
+    },
+    async () => {
+      const openFds = () => readdirSync("/proc/self/fd").length;
+      const pulls = Array.from({ length: 200 }, () => new Pull({ linger: 0 }));
+      const push = new Push({ linger: 0 });
+      const receives: Promise<unknown>[] = [];
+      try {
+        pulls.forEach((pull, index) => pull.bindSync(`inproc://fds-${index}`));
+        // One wait first, so the watcher's own descriptors are counted before.
+        push.connect("inproc://fds-0");
+        const first = pulls[0].receive();
+        await push.send("started");
+        await first;
+        const before = openFds();
+        for (const pull of pulls) receives.push(pull.receive());
+        await nextTurn();
+        const during = openFds();
+        assert.ok(
+          during - before < 20,
+          `${during - before} more descriptors while 200 receives wait`,
+        );
+        await push.send("still delivered");
+        assert.equal(
+          new TextDecoder().decode((await receives[0] as Uint8Array[])[0]),
+          "still delivered",
+        );
+      } finally {
+        push.close();
+        for (const pull of pulls) pull.close();
+        await Promise.allSettled(receives);
+      }
     },
   );
 });
