@@ -75,6 +75,7 @@ export {
 export type { Message, MessageLike } from "./src/message.ts";
 export {
   type OperationOptions,
+  setBriefWait,
   Socket,
   type SocketConstructorOptions,
 } from "./src/socket.ts";

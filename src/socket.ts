@@ -72,19 +72,18 @@ let libc: Libc;
 
 // A brief wait: when a socket streams (several operations completed without
 // waiting) and then has to wait, the owning thread first blocks in ppoll(2)
-// on the socket's own descriptor for at most BRIEF_WAIT_NS. The next batch
+// on the socket's own descriptor for at most 50 us (setBriefWait). The next batch
 // usually arrives within microseconds, and catching it here saves two thread
 // hops (libzmq I/O thread -> watcher thread -> this thread), tens of
 // microseconds each. A wait that times out backs off exponentially on that
 // socket, and a whole turn of the event loop allows at most
 // BRIEF_WAITS_PER_TURN of them, so the loop is held up by at most
 // 8 x 50 us per turn, and an idle socket never pays for it. Linux only (ppoll).
-const BRIEF_WAIT_NS = 50_000n;
 const BRIEF_WAITS_PER_TURN = 8;
 const STREAK_FOR_BRIEF_WAIT = 8;
 const briefFds = new Int16Array(4); // one struct pollfd { int fd; short events, revents; }
 const briefFd = new Int32Array(briefFds.buffer, 0, 1);
-const briefTimeout = BigInt64Array.of(0n, BRIEF_WAIT_NS); // struct timespec
+const briefTimeout = BigInt64Array.of(0n, 50_000n); // struct timespec: 50 us
 let briefWaitsLeft = BRIEF_WAITS_PER_TURN;
 let briefRefillScheduled = false;
 const refillBriefWaits = () => {
@@ -102,10 +101,42 @@ export function briefWaitStats(): {
   return { ...briefStats };
 }
 
-// Blocks this thread until fd is readable or BRIEF_WAIT_NS passed; true if
-// readable. False at once where there is no ppoll or this turn used its share.
+/**
+ * Sets how long a streaming socket may block the event loop in a brief wait
+ * before handing its wait to the watcher thread: 0 to 1000 microseconds
+ * (default 50; 0 turns brief waits off, so that no wait ever blocks the event
+ * loop). See "Brief waits" in the README. Linux only; elsewhere there are
+ * none.
+ *
+ * @example
+ * ```ts
+ * import { setBriefWait } from "@zmq-ffi/zmq";
+ * setBriefWait(0); // never block the event loop, at some cost in throughput
+ * ```
+ */
+export function setBriefWait(microseconds: number): void {
+  if (typeof microseconds !== "number") {
+    throw new TypeError(
+      `setBriefWait takes a number of microseconds, got ${typeof microseconds}`,
+    );
+  }
+  if (
+    !Number.isInteger(microseconds) || microseconds < 0 || microseconds > 1000
+  ) {
+    throw new RangeError(
+      `setBriefWait takes an integer from 0 to 1000 microseconds, got ${microseconds}`,
+    );
+  }
+  briefTimeout[1] = BigInt(microseconds) * 1000n;
+}
+
+// Blocks this thread until fd is readable or the brief wait passed; true if
+// readable. False at once where there is no ppoll, brief waits are off or
+// this turn used its share.
 function briefWait(fd: number): boolean {
-  if (libc.ppoll === undefined || briefWaitsLeft <= 0) return false;
+  if (
+    libc.ppoll === undefined || briefWaitsLeft <= 0 || briefTimeout[1] === 0n
+  ) return false;
   briefWaitsLeft--;
   if (!briefRefillScheduled) {
     briefRefillScheduled = true;

@@ -12,6 +12,7 @@ import {
   Reply,
   Request,
   Router,
+  setBriefWait,
   type Socket,
 } from "../mod.ts";
 import process from "node:process";
@@ -959,6 +960,45 @@ describe("the edge-triggered ZMQ_FD never loses a wake-up", () => {
   );
 });
 
+/**
+ * Reads `rounds` bursts of 20 messages that this thread sends one timer after
+ * the reader emptied the socket, so that the reader ends each burst with a
+ * streak and then has to wait; returns the brief waits this caused.
+ */
+async function burstsFromThisThread(
+  rounds: number,
+): Promise<{ waits: number; timedOut: number }> {
+  const burst = 20;
+  const pull = new Pull({ linger: 0 });
+  const push = new Push({ linger: 0 });
+  try {
+    wire(pull, push, "inproc");
+    const before = diagnostics().briefWaits;
+    let sent = 0;
+    const sendBurst = () => {
+      for (let index = 0; index < burst; index++) {
+        assert.equal(push.trySend(frameOf(sent++)), true);
+      }
+    };
+    sendBurst();
+    let received = 0;
+    const loop = async () => {
+      for await (const [frame] of pull) {
+        assert.equal(indexOf(frame), received);
+        if (++received === rounds * burst) break;
+        if (received === sent) setTimeout(sendBurst, 0);
+      }
+    };
+    await within(loop(), LONG, `${rounds} bursts`);
+    const after = diagnostics().briefWaits;
+    const waits = after.waits - before.waits;
+    return { waits, timedOut: waits - (after.caught - before.caught) };
+  } finally {
+    push.close();
+    pull.close();
+  }
+}
+
 describe("brief waits while a socket streams", () => {
   test(
     "a stream from another process arrives complete and in order, caught by brief waits, and timers keep running",
@@ -1028,44 +1068,32 @@ describe("brief waits while a socket streams", () => {
     bounded,
     async () => {
       const rounds = 200;
-      const burst = 20;
-      const pull = new Pull({ linger: 0 });
-      const push = new Push({ linger: 0 });
+      const { waits, timedOut } = await burstsFromThisThread(rounds);
+      if (process.platform === "linux") {
+        assert.ok(waits > 0, "no brief wait was tried");
+      }
+      // Without backing off, every round would time out once.
+      assert.ok(
+        timedOut <= 10,
+        `${timedOut} of ${rounds} brief waits timed out`,
+      );
+    },
+  );
+
+  test(
+    "setBriefWait(0) turns brief waits off; bad values are refused",
+    bounded,
+    async () => {
+      assert.throws(() => setBriefWait(-1), RangeError);
+      assert.throws(() => setBriefWait(1001), RangeError);
+      assert.throws(() => setBriefWait(1.5), RangeError);
+      assert.throws(() => setBriefWait(Number.NaN), RangeError);
+      assert.throws(() => setBriefWait("50" as unknown as number), TypeError);
+      setBriefWait(0);
       try {
-        wire(pull, push, "inproc");
-        const before = diagnostics().briefWaits;
-        // Each burst is read at once (a streak), then the reader must wait
-        // for the next one, which this thread sends only after a timer.
-        let sent = 0;
-        const sendBurst = () => {
-          for (let index = 0; index < burst; index++) {
-            assert.equal(push.trySend(frameOf(sent++)), true);
-          }
-        };
-        sendBurst();
-        let received = 0;
-        const loop = async () => {
-          for await (const [frame] of pull) {
-            assert.equal(indexOf(frame), received);
-            if (++received === rounds * burst) break;
-            if (received === sent) setTimeout(sendBurst, 0);
-          }
-        };
-        await within(loop(), LONG, `${rounds} bursts`);
-        const after = diagnostics().briefWaits;
-        const waits = after.waits - before.waits;
-        const timedOut = waits - (after.caught - before.caught);
-        if (process.platform === "linux") {
-          assert.ok(waits > 0, "no brief wait was tried");
-        }
-        // Without backing off, every round would time out once.
-        assert.ok(
-          timedOut <= 10,
-          `${timedOut} of ${rounds} brief waits timed out`,
-        );
+        assert.equal((await burstsFromThisThread(20)).waits, 0);
       } finally {
-        push.close();
-        pull.close();
+        setBriefWait(50);
       }
     },
   );
