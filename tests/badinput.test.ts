@@ -1188,6 +1188,8 @@ describe("every exported function and class survives junk arguments", () => {
         tried++;
       }
     }
+    // setBriefWait(0) is valid and turned brief waits off: back to the default.
+    api.setBriefWait(50);
     assert.ok(tried > 50, `${tried} refusals`);
     assertNoProblems(problems, tried);
   });
