@@ -6,7 +6,7 @@
  */
 import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { backend, loadLibzmq } from "../ffi/load.ts";
-import { errorCode, lastError, ZmqError } from "./errors.ts";
+import { lastError, retryOnSignal, ZmqError } from "./errors.ts";
 import { type Socket, socketInternals } from "./socket.ts";
 import { POLL_IN, POLL_OUT, watcher } from "./watcher.ts";
 
@@ -212,14 +212,11 @@ export class Poller {
       shorts[8 * index + 7] = 0;
     }
     const zmq = loadLibzmq();
-    let count = zmq.zmq_poll(words, items.length, BigInt(timeout));
-    // A signal can interrupt even a poll that does not wait (EINTR): retry
-    // that one here; pollSync retries the waiting ones.
-    while (
-      count < 0 && timeout === 0 && errorCode(zmq.zmq_errno()) === "EINTR"
-    ) {
-      count = zmq.zmq_poll(words, items.length, 0n);
-    }
+    // A signal interrupts zmq_poll (EINTR), even one that does not wait.
+    const count = retryOnSignal(
+      () => zmq.zmq_poll(words, items.length, BigInt(timeout)),
+      (result) => result < 0,
+    );
     const failure = count < 0 ? lastError("poll") : null;
     // zmq_poll may have consumed the ZMQ_FD edge that a socket's own awaited
     // send or receive was waiting for: let those complete now.
@@ -249,14 +246,7 @@ export class Poller {
   pollSync(timeout = -1): PollResult[] {
     this.#live("poll");
     checkTimeout(timeout);
-    for (;;) {
-      try {
-        return this.#pollNow(timeout);
-      } catch (error) {
-        if (error instanceof ZmqError && error.code === "EINTR") continue;
-        throw error;
-      }
-    }
+    return this.#pollNow(timeout);
   }
 
   /**

@@ -198,19 +198,16 @@ function writableNow(handle: Pointer): boolean {
 // Retries when a signal interrupted libzmq's processing of its commands
 // (EINTR: a non-blocking call may see it too, e.g. under a CPU profiler).
 function readEvents(handle: Pointer): number {
-  for (;;) {
+  const rc = retryOnSignal(() => {
     optionLength[0] = 4n;
-    if (
-      zmq.zmq_getsockopt(
-        handle,
-        SocketOption.EVENTS,
-        intValue,
-        optionLength,
-      ) ===
-        0
-    ) return intValue[0];
-    if (errorCode(zmq.zmq_errno()) !== "EINTR") return -1;
-  }
+    return zmq.zmq_getsockopt(
+      handle,
+      SocketOption.EVENTS,
+      intValue,
+      optionLength,
+    );
+  }, (result) => result !== 0);
+  return rc === 0 ? intValue[0] : -1;
 }
 
 // V8 keeps typed arrays of up to 64 bytes on its heap, and handing one of

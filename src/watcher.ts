@@ -21,8 +21,10 @@ import {
   EPOLLONESHOT,
   EVENTS,
   FD,
+  fire,
   FIRED,
   IDLE,
+  POLL_NVAL,
   REVENTS,
   SEQUENCE,
   SLOT_COUNT,
@@ -278,8 +280,7 @@ class Watcher {
       // descriptor is ready now. The watcher thread is not woken for this.
       this.#control(EPOLL_CTL_MOD, slot.fd, index, events);
     } else {
-      shared[base + REVENTS] = events;
-      Atomics.store(shared, base + STATE, FIRED);
+      fire(shared, index, events); // always ready (see open)
       queueMicrotask(() => this.#drain());
     }
   }
@@ -301,12 +302,8 @@ class Watcher {
     const shared = this.#shared;
     let fired = false;
     for (let index = 0; index < this.#slots.length; index++) {
-      const base = SLOTS_START + index * SLOT_SIZE;
-      if (shared[base + FD] !== fd) continue;
-      shared[base + REVENTS] = POLLNVAL;
-      if (
-        Atomics.compareExchange(shared, base + STATE, ARMED, FIRED) === ARMED
-      ) fired = true;
+      if (shared[SLOTS_START + index * SLOT_SIZE + FD] !== fd) continue;
+      if (fire(shared, index, POLL_NVAL)) fired = true;
     }
     if (fired) queueMicrotask(() => this.#drain());
   }
@@ -327,9 +324,6 @@ class Watcher {
 }
 
 let instance: Watcher | undefined;
-
-// poll(2)'s "not an open descriptor".
-const POLLNVAL = 32;
 
 /** Tells the watcher, if it runs, that `fd` is about to be closed. */
 export function descriptorClosing(fd: number): void {

@@ -50,5 +50,22 @@ export const EPOLLONESHOT = 1 << 30;
 export const EPOLL_CLOEXEC = 0x80000;
 /** poll(2) flags (the same on Linux and macOS). */
 export const POLL_IN = 1;
+/** poll(2) POLLNVAL: the descriptor is not open (or is being closed). */
+export const POLL_NVAL = 32;
+
+/**
+ * Marks a slot ready with `revents`; true if it was armed (a slot that was
+ * not armed any more stays as it is). Both threads fire slots this way.
+ */
+export function fire(
+  shared: Int32Array,
+  slot: number,
+  revents: number,
+): boolean {
+  const base = SLOTS_START + slot * SLOT_SIZE;
+  shared[base + REVENTS] = revents;
+  return Atomics.compareExchange(shared, base + STATE, ARMED, FIRED) === ARMED;
+}
+
 /** poll(2) POLLOUT. */
 export const POLL_OUT = 4;

@@ -17,9 +17,8 @@ import {
   epollEventLayout,
   EVENTS,
   FD,
-  FIRED,
+  fire,
   POLL_IN,
-  REVENTS,
   SEQUENCE,
   SLOT_COUNT,
   SLOT_SIZE,
@@ -35,13 +34,6 @@ const { buffer, wakeFd, epollFd } = workerData as {
 };
 const shared = new Int32Array(buffer);
 const libc = loadLibc();
-
-// Marks a slot that the kernel reported ready; true if it was armed.
-function fire(slot: number, revents: number): boolean {
-  const base = SLOTS_START + slot * SLOT_SIZE;
-  shared[base + REVENTS] = revents;
-  return Atomics.compareExchange(shared, base + STATE, ARMED, FIRED) === ARMED;
-}
 
 function wakeMain(): void {
   Atomics.add(shared, SEQUENCE, 1);
@@ -59,7 +51,9 @@ if (epollFd >= 0) {
     for (let index = 0; index < ready; index++) {
       const offset = index * size;
       const slot = view.getUint32(offset + data, true);
-      if (fire(slot, view.getUint32(offset, true) & 0xffff)) fired = true;
+      if (fire(shared, slot, view.getUint32(offset, true) & 0xffff)) {
+        fired = true;
+      }
     }
     if (fired) wakeMain();
   }
@@ -95,7 +89,7 @@ for (;;) {
   let fired = false;
   for (let index = 1; index < count; index++) {
     const revents = pollShorts[4 * index + 3];
-    if (revents !== 0 && fire(slotOf[index], revents)) fired = true;
+    if (revents !== 0 && fire(shared, slotOf[index], revents)) fired = true;
   }
   if (fired) wakeMain();
 }
