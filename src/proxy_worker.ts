@@ -12,7 +12,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { backend, loadLibzmq } from "../ffi/load.ts";
-import { errorCode } from "./errors.ts";
+import { retryOnSignal } from "./errors.ts";
 
 /** The shared state word: the proxy thread has not started the proxy yet. */
 export const STARTING = 0;
@@ -47,18 +47,19 @@ function run(job: ProxyJob): ProxyResult {
     return { errno: 0 }; // cancelled: the sockets were never touched
   }
   const zmq = loadLibzmq();
-  let errno: number;
-  do {
-    const result = zmq.zmq_proxy_steerable(
-      backend.pointerFromBigInt(job.frontend),
-      backend.pointerFromBigInt(job.backend),
-      backend.pointerFromBigInt(job.capture),
-      backend.pointerFromBigInt(job.control),
-    );
-    // errno is per thread: read it here, right after the call that failed.
-    errno = result === 0 ? 0 : zmq.zmq_errno();
-    // A signal interrupts libzmq's poll and ends the proxy; carry on instead.
-  } while (errno !== 0 && errorCode(errno) === "EINTR");
+  // A signal interrupts libzmq's poll and ends the proxy: carry on instead.
+  const result = retryOnSignal(
+    () =>
+      zmq.zmq_proxy_steerable(
+        backend.pointerFromBigInt(job.frontend),
+        backend.pointerFromBigInt(job.backend),
+        backend.pointerFromBigInt(job.capture),
+        backend.pointerFromBigInt(job.control),
+      ),
+    (rc) => rc !== 0,
+  );
+  // errno is per thread: read it here, right after the call that failed.
+  const errno = result === 0 ? 0 : zmq.zmq_errno();
   Atomics.store(state, 0, DONE);
   Atomics.notify(state, 0);
   return { errno };
