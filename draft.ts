@@ -39,4 +39,4 @@ export {
   Scatter,
   Server,
 } from "./src/draft.ts";
-export type { MessageMetadata } from "./src/socket.ts";
+export type { MessageMetadata } from "./src/socket_io.ts";

@@ -53,10 +53,9 @@ export {
   type EventOfType,
   type EventType,
   HandshakeError,
-  Observer,
-  type ObserverReceiveOptions,
   type ProtocolErrorName,
-} from "./src/observer.ts";
+} from "./src/observer_events.ts";
+export { Observer, type ObserverReceiveOptions } from "./src/observer.ts";
 export {
   type AuthenticationLog,
   Authenticator,
@@ -72,13 +71,10 @@ export {
   type PollResult,
   type PollTarget,
 } from "./src/poller.ts";
-export type { Message, MessageLike } from "./src/message.ts";
-export {
-  type OperationOptions,
-  setBriefWait,
-  Socket,
-  type SocketConstructorOptions,
-} from "./src/socket.ts";
+export type { Message, MessageLike } from "./src/boundary.ts";
+export type { OperationOptions } from "./src/pending.ts";
+export { setBriefWait } from "./src/brief_wait.ts";
+export { Socket, type SocketConstructorOptions } from "./src/socket.ts";
 export {
   type OptionInputs,
   type OptionKeysFor,

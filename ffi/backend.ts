@@ -83,6 +83,23 @@ export interface Backend {
   pointerFromBigInt(value: bigint): Pointer | null;
   /** Reads an environment variable, or undefined when absent or not permitted. */
   env(name: string): string | undefined;
-  /** Whether a file exists (false when it cannot be checked). */
-  exists(path: string): boolean;
+  /** How the library's hot paths should call this runtime's FFI (measured per runtime). */
+  readonly tuning: Tuning;
+}
+
+/**
+ * Per-runtime choices of the hot paths, so that code outside `ffi/` never
+ * asks which runtime it is on.
+ */
+export interface Tuning {
+  /**
+   * Pass a socket's zmq_msg_t to the receive functions by address (the `_at`
+   * aliases) rather than as a typed array: cheaper on Deno.
+   */
+  readonly messageByAddress: boolean;
+  /**
+   * Copy received small frames straight into a fresh array (cheaper on Bun)
+   * rather than through an off-heap buffer and a slice (cheaper on Deno).
+   */
+  readonly freshSmallFrames: boolean;
 }

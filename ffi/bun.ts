@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import type { Backend, LoadedSymbols, Pointer } from "./backend.ts";
 import type { NativeType, SymbolDefinition } from "./symbols.ts";
 
@@ -47,6 +46,7 @@ function toBun(definition: SymbolDefinition): FFIFunction {
 /** The Bun implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "bun",
+  tuning: { messageByAddress: false, freshSmallFrames: true },
   os: isBun && process.platform === "win32"
     ? "windows"
     : String(isBun ? process.platform : ""),
@@ -103,8 +103,5 @@ export const backend: Backend = {
   },
   env(name: string): string | undefined {
     return process.env[name];
-  },
-  exists(path: string): boolean {
-    return existsSync(path);
   },
 };

@@ -31,6 +31,7 @@ function toDeno(definition: SymbolDefinition): Deno.ForeignFunction {
 /** The Deno implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "deno",
+  tuning: { messageByAddress: true, freshSmallFrames: false },
   get os(): string {
     return Deno.build.os;
   },
@@ -79,15 +80,5 @@ export const backend: Backend = {
   env(name: string): string | undefined {
     const state = Deno.permissions.querySync({ name: "env", variable: name });
     return state.state === "granted" ? Deno.env.get(name) : undefined;
-  },
-  exists(path: string): boolean {
-    try {
-      const state = Deno.permissions.querySync({ name: "read", path });
-      if (state.state !== "granted") return false;
-      Deno.statSync(path);
-      return true;
-    } catch {
-      return false;
-    }
   },
 };

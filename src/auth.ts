@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { utf8 } from "./boundary.ts";
 import { type Context, context as defaultContext } from "./context.ts";
 import { ZmqError } from "./errors.ts";
 import { BackgroundReader } from "./background_reader.ts";
@@ -15,7 +16,6 @@ import { z85 } from "./z85.ts";
 /** The inproc endpoint where libzmq sends ZAP requests (one handler per context). */
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const empty = new Uint8Array(0);
 
@@ -52,6 +52,14 @@ interface Decision {
   userId: string;
 }
 
+// An IPv4 client of a socket with `ipv6: true` reaches ZAP as an
+// IPv4-mapped IPv6 address ("::ffff:127.0.0.1"): it is the same client, so
+// both spellings count as the IPv4 address in allow and deny lists.
+function canonicalAddress(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped === null ? address.toLowerCase() : mapped[1]!;
+}
+
 function checkAddresses(addresses: unknown[], operation: string): string[] {
   for (const address of addresses) {
     if (typeof address !== "string" || address.length === 0) {
@@ -60,7 +68,7 @@ function checkAddresses(addresses: unknown[], operation: string): string[] {
       );
     }
   }
-  return addresses as string[];
+  return (addresses as string[]).map(canonicalAddress);
 }
 
 function checkDomain(domain: unknown, operation: string): string {
@@ -205,7 +213,9 @@ export class Authenticator {
           } must be a string`,
         );
       }
-      table.set(user, encoder.encode(password));
+      // A lone surrogate would become U+FFFD: "pw\uD800" and "pw\uDBFF"
+      // would be the same password.
+      table.set(user, utf8(password, "configurePlain: a password"));
     }
     this.#passwords.set(domain, table);
     return this;
@@ -279,7 +289,12 @@ export class Authenticator {
         const domain = decoder.decode(frames[4]);
         const address = decoder.decode(frames[5]);
         const mechanism = decoder.decode(frames[7]);
-        decision = this.#decide(domain, address, mechanism, frames.slice(8));
+        decision = this.#decide(
+          domain,
+          canonicalAddress(address),
+          mechanism,
+          frames.slice(8),
+        );
         entry = { domain, address, mechanism, ...decision };
       }
     } catch {

@@ -100,7 +100,7 @@ export class BackgroundReader {
   #arm(): void {
     const wait = watcher();
     if (this.#slot < 0) {
-      this.#slot = wait.open(socketInternals(this.#socket).fd());
+      this.#slot = wait.open(socketInternals(this.#socket).waits.fd());
     }
     wait.arm(this.#slot, POLL_IN, this.#onReady, this.#keepAlive);
   }

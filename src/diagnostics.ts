@@ -4,7 +4,7 @@
  * @module
  */
 import { openSocketCount } from "./context.ts";
-import { briefWaitStats } from "./socket.ts";
+import { briefWaitStats } from "./brief_wait.ts";
 import { pendingWaitCount } from "./watcher.ts";
 
 /** What is open or waiting in this thread right now. */

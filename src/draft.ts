@@ -9,16 +9,18 @@
  * @module
  */
 import { SocketType } from "../ffi/constants.ts";
-import { backend, type Libzmq, loadLibzmq } from "../ffi/load.ts";
+import { frameBytes, type MessageLike, utf8 } from "./boundary.ts";
 import { capability } from "./capability.ts";
+import { encodeEndpoint } from "./endpoint.ts";
 import { retryOnSignal, ZmqError } from "./errors.ts";
-import { type MessageLike, toFrame } from "./message.ts";
+import { backend, zmq } from "./native.ts";
 import {
-  type MessageMetadata,
+  asyncIterator,
   type OperationOptions,
-  Socket,
-  socketInternals,
-} from "./socket.ts";
+  stepUntilClosed,
+} from "./pending.ts";
+import { type Received, Socket, socketInternals } from "./socket.ts";
+import type { MessageMetadata } from "./socket_io.ts";
 import {
   defineOptions,
   DuplexSocket,
@@ -27,8 +29,6 @@ import {
   WritableSocket,
 } from "./sockets.ts";
 import type { SocketOptionsOf, SocketTypeName } from "./options.ts";
-
-let zmq: Libzmq;
 
 function requireDraft(name: string): void {
   if (!capability.draft) {
@@ -39,10 +39,7 @@ function requireDraft(name: string): void {
       { operation: "create socket" },
     );
   }
-  zmq ??= loadLibzmq();
 }
-
-const encoder = new TextEncoder();
 
 // Groups are C strings of at most ZMQ_GROUP_MAX_LENGTH (255) bytes.
 function checkGroup(group: unknown): string {
@@ -50,9 +47,9 @@ function checkGroup(group: unknown): string {
     throw new TypeError(`group must be a string, got ${typeof group}`);
   }
   if (group.includes("\0")) {
-    throw new TypeError("group must not contain NUL");
+    throw new RangeError("group must not contain NUL");
   }
-  const length = encoder.encode(group).length;
+  const length = utf8(group, "group").length;
   if (length === 0 || length > 255) {
     throw new RangeError(`group must be 1 to 255 bytes, got ${length}`);
   }
@@ -60,7 +57,7 @@ function checkGroup(group: unknown): string {
 }
 
 function groupName(group: unknown): Uint8Array {
-  return encoder.encode(checkGroup(group) + "\0");
+  return utf8(checkGroup(group) + "\0", "group");
 }
 
 function checkRoutingId(operation: string, options: unknown): number {
@@ -81,27 +78,12 @@ function checkRoutingId(operation: string, options: unknown): number {
   return routingId;
 }
 
-function endpointBytes(endpoint: unknown): Uint8Array {
-  if (typeof endpoint !== "string") {
-    throw new TypeError(
-      `connect: endpoint must be a string such as "tcp://127.0.0.1:5555", got ${typeof endpoint}`,
-    );
-  }
-  if (endpoint.length === 0) {
-    throw new TypeError("connect: endpoint must not be empty");
-  }
-  if (endpoint.includes("\0")) {
-    throw new TypeError("connect: endpoint must not contain NUL");
-  }
-  return encoder.encode(endpoint + "\0");
-}
-
 const readRoutingId = (msg: BigUint64Array): MessageMetadata => ({
-  routingId: zmq.zmq_msg_routing_id!(msg),
+  routingId: zmq().zmq_msg_routing_id!(msg),
 });
 
 const readGroup = (msg: BigUint64Array): MessageMetadata => ({
-  group: backend.readCString(zmq.zmq_msg_group!(msg)),
+  group: backend.readCString(zmq().zmq_msg_group!(msg)),
 });
 
 // The async iterator of a socket whose receive() gives T.
@@ -109,20 +91,18 @@ function iterate<T>(
   socket: Socket,
   receive: () => Promise<T>,
 ): AsyncIterableIterator<T> {
-  const done = { value: undefined, done: true } as const;
-  const iterator: AsyncIterableIterator<T> = {
-    next: () =>
-      receive().then(
-        (value) => ({ value, done: false }),
-        (error) => {
-          if (socket.closed) return done;
-          throw error;
-        },
-      ),
-    return: () => Promise.resolve(done),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  return asyncIterator(() => stepUntilClosed(receive, () => socket.closed));
+}
+
+// A single-frame draft message as received: [frame, metadata].
+function withMetadata<M extends MessageMetadata>(
+  received: Received,
+): [Uint8Array, M] {
+  const [frame, metadata] = received;
+  if (!(frame instanceof Uint8Array) || metadata instanceof Uint8Array) {
+    throw new Error("zmq-ffi: a draft socket received no metadata");
+  }
+  return [frame, (metadata ?? {}) as M];
 }
 
 /** The peer a {@link Server} or {@link Peer} message came from or goes to. */
@@ -211,19 +191,18 @@ export abstract class RoutingSocket extends Socket {
    * blocking the event loop (up to `receiveTimeout`).
    */
   receive(options?: OperationOptions): Promise<RoutedMessage> {
-    return this.receiveMessage(options) as Promise<unknown> as Promise<
-      RoutedMessage
-    >;
+    return this.receiveMessage(options).then(withMetadata<RoutingOptions>);
   }
 
   /** Receives a message if one is queued now; null otherwise. */
   tryReceive(): RoutedMessage | null {
-    return this.tryReceiveMessage() as unknown as RoutedMessage | null;
+    const received = this.tryReceiveMessage();
+    return received === null ? null : withMetadata<RoutingOptions>(received);
   }
 
   /** Receives a message, blocking the thread up to `receiveTimeout`. */
   receiveSync(): RoutedMessage {
-    return this.receiveMessageSync() as unknown as RoutedMessage;
+    return withMetadata<RoutingOptions>(this.receiveMessageSync());
   }
 
   /** Iterates over incoming messages; ends quietly when the socket is closed. */
@@ -372,7 +351,7 @@ export class Dish extends Socket {
   join(...groups: string[]): void {
     const names = groups.map(groupName);
     for (const name of names) {
-      if (zmq.zmq_join!(socketInternals(this).handle("join"), name) !== 0) {
+      if (zmq().zmq_join!(socketInternals(this).handle("join"), name) !== 0) {
         throw socketInternals(this).error("join");
       }
     }
@@ -382,7 +361,7 @@ export class Dish extends Socket {
   leave(...groups: string[]): void {
     const names = groups.map(groupName);
     for (const name of names) {
-      if (zmq.zmq_leave!(socketInternals(this).handle("leave"), name) !== 0) {
+      if (zmq().zmq_leave!(socketInternals(this).handle("leave"), name) !== 0) {
         throw socketInternals(this).error("leave");
       }
     }
@@ -393,19 +372,18 @@ export class Dish extends Socket {
    * blocking the event loop (up to `receiveTimeout`).
    */
   receive(options?: OperationOptions): Promise<GroupMessage> {
-    return this.receiveMessage(options) as Promise<unknown> as Promise<
-      GroupMessage
-    >;
+    return this.receiveMessage(options).then(withMetadata<GroupOptions>);
   }
 
   /** Receives a message if one is queued now; null otherwise. */
   tryReceive(): GroupMessage | null {
-    return this.tryReceiveMessage() as unknown as GroupMessage | null;
+    const received = this.tryReceiveMessage();
+    return received === null ? null : withMetadata<GroupOptions>(received);
   }
 
   /** Receives a message, blocking the thread up to `receiveTimeout`. */
   receiveSync(): GroupMessage {
-    return this.receiveMessageSync() as unknown as GroupMessage;
+    return withMetadata<GroupOptions>(this.receiveMessageSync());
   }
 
   /** Iterates over incoming messages; ends quietly when the socket is closed. */
@@ -485,7 +463,7 @@ function datagramFrames(message: unknown): [Uint8Array, Uint8Array] {
       'Datagram messages are [address, payload] with the address as "ip:port"',
     );
   }
-  const address = toFrame(message[0], 0);
+  const address = frameBytes(message[0], 0);
   const text = new TextDecoder().decode(address);
   const parts = ipv4Address.exec(text);
   if (
@@ -498,11 +476,13 @@ function datagramFrames(message: unknown): [Uint8Array, Uint8Array] {
       }`,
     );
   }
-  return [address, toFrame(message[1], 1)];
+  return [address, frameBytes(message[1], 1)];
 }
 
 // libzmq 4.3 puts the address in the frame as a C string: drop its NUL.
-function withoutNul(message: Uint8Array[]): Uint8Array[] {
+// (Datagram is multipart: its messages carry no metadata.)
+function withoutNul(received: Received): Uint8Array[] {
+  const message = received as Uint8Array[];
   const address = message[0];
   if (address?.[address.length - 1] === 0) {
     message[0] = address.subarray(0, address.length - 1);
@@ -648,11 +628,11 @@ export class Peer extends RoutingSocket {
    * and queues messages meanwhile. Not available with `immediate` set.
    */
   override connect(endpoint: string): number {
-    const address = endpointBytes(endpoint);
+    const address = encodeEndpoint("connect", endpoint, this.constructor.name);
     const internals = socketInternals(this);
     const handle = internals.handle("connect");
     const routingId = retryOnSignal(
-      () => zmq.zmq_connect_peer!(handle, address),
+      () => zmq().zmq_connect_peer!(handle, address),
       (id) => id === 0,
     );
     if (routingId === 0) {

@@ -7,6 +7,7 @@
 import { POLLERR, POLLIN, POLLOUT } from "../ffi/constants.ts";
 import { backend, loadLibzmq } from "../ffi/load.ts";
 import { lastError, retryOnSignal, ZmqError } from "./errors.ts";
+import { MAX_TIMEOUT, operationSignal } from "./pending.ts";
 import { type Socket, socketInternals } from "./socket.ts";
 import { POLL_IN, POLL_OUT, watcher } from "./watcher.ts";
 
@@ -186,8 +187,9 @@ export class Poller {
     return true;
   }
 
-  // zmq_poll over every item with the given timeout (ms, -1 forever).
-  #pollNow(timeout: number): PollResult[] {
+  // zmq_poll over every item with the given timeout (ms, -1 forever);
+  // `except` is the caller's own edge listener (see lookAgain).
+  #pollNow(timeout: number, except?: () => void): PollResult[] {
     const items = this.#items;
     if (items.length === 0) return [];
     if (this.#buffer.length < items.length * 2) {
@@ -212,16 +214,24 @@ export class Poller {
       shorts[8 * index + 7] = 0;
     }
     const zmq = loadLibzmq();
-    // A signal interrupts zmq_poll (EINTR), even one that does not wait.
+    // A signal interrupts zmq_poll (EINTR), even one that does not wait:
+    // poll again for what is left of the timeout.
+    const start = performance.now();
+    let left = timeout;
     const count = retryOnSignal(
-      () => zmq.zmq_poll(words, items.length, BigInt(timeout)),
-      (result) => result < 0,
+      () => zmq.zmq_poll(words, items.length, BigInt(left)),
+      (result) => {
+        if (result >= 0 || timeout <= 0) return result < 0;
+        left = Math.max(0, Math.ceil(timeout - (performance.now() - start)));
+        return true;
+      },
     );
     const failure = count < 0 ? lastError("poll") : null;
-    // zmq_poll may have consumed the ZMQ_FD edge that a socket's own awaited
-    // send or receive was waiting for: let those complete now.
+    // zmq_poll may have consumed the ZMQ_FD edge that others wait for.
     for (const { target } of items) {
-      if (typeof target !== "number") socketInternals(target).kick();
+      if (typeof target !== "number") {
+        socketInternals(target).waits.lookAgain(except);
+      }
     }
     if (failure !== null) throw failure;
     const ready: PollResult[] = [];
@@ -268,16 +278,11 @@ export class Poller {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (typeof options !== "object" || options === null) {
-      return Promise.reject(
-        new TypeError("Poll options must be an object such as { signal }"),
-      );
-    }
-    const signal = options.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      return Promise.reject(
-        new TypeError("options.signal must be an AbortSignal"),
-      );
+    let signal: AbortSignal | undefined;
+    try {
+      signal = operationSignal(options, "Poll options");
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.#polling = true;
@@ -287,7 +292,9 @@ export class Poller {
         this.#polling = false;
         this.#wakeUp = null;
         for (const socket of listenedTo) {
-          if (!socket.closed) socketInternals(socket).removeEdgeListener(check);
+          if (!socket.closed) {
+            socketInternals(socket).waits.removeListener(check);
+          }
         }
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
@@ -301,11 +308,13 @@ export class Poller {
       const check = () => {
         if (!this.#polling) return;
         for (const { target } of this.#items) {
-          if (typeof target !== "number") socketInternals(target).resetSignal();
+          if (typeof target !== "number") {
+            socketInternals(target).waits.resetSignal();
+          }
         }
         let ready: PollResult[];
         try {
-          ready = this.#closed ? [] : this.#pollNow(0);
+          ready = this.#closed ? [] : this.#pollNow(0, check);
         } catch (error) {
           return finish(error);
         }
@@ -319,7 +328,7 @@ export class Poller {
       const listenedTo: Socket[] = [];
       for (const { target } of this.#items) {
         if (typeof target === "number") continue;
-        socketInternals(target).addEdgeListener(check);
+        socketInternals(target).waits.addListener(check);
         listenedTo.push(target);
       }
       if (timeout > 0) timer = setTimeout(() => finish(undefined, []), timeout);
@@ -338,7 +347,7 @@ export class Poller {
         item.slot = wake.open(
           typeof item.target === "number"
             ? item.target
-            : socketInternals(item.target).fd(),
+            : socketInternals(item.target).waits.fd(),
         );
       }
       // A socket's ZMQ_FD signals any change, for either direction.
@@ -373,9 +382,9 @@ function checkTimeout(timeout: unknown): void {
       `Poll timeout must be a number of milliseconds, got ${typeof timeout}`,
     );
   }
-  if (!Number.isInteger(timeout) || timeout < -1) {
+  if (!Number.isInteger(timeout) || timeout < -1 || timeout > MAX_TIMEOUT) {
     throw new RangeError(
-      `Poll timeout must be an integer >= -1, got ${timeout}`,
+      `Poll timeout must be an integer from -1 to ${MAX_TIMEOUT} milliseconds, got ${timeout}`,
     );
   }
 }

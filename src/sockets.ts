@@ -8,8 +8,10 @@
 import { clearTimeout, setTimeout } from "node:timers";
 import { SocketOption, SocketType } from "../ffi/constants.ts";
 import { ZmqError } from "./errors.ts";
-import type { Message } from "./message.ts";
-import { toFrame } from "./message.ts";
+import { bytesArgument, type Message, ownedCopy } from "./boundary.ts";
+import { encodeEndpoint } from "./endpoint.ts";
+import { routingIdBytes } from "./option_codec.ts";
+import { asyncIterator, type OperationOptions } from "./pending.ts";
 import {
   type OptionName,
   optionsFor,
@@ -18,8 +20,7 @@ import {
   type SocketTypeName,
 } from "./options.ts";
 import {
-  encodeEndpoint,
-  type OperationOptions,
+  type Received,
   Socket,
   type SocketConstructorOptions,
 } from "./socket.ts";
@@ -111,25 +112,22 @@ export abstract class WritableSocket extends Socket implements Writable {
 export abstract class ReadableSocket extends Socket implements Readable {
   /** Receives the next message, waiting without blocking the event loop: see {@link Readable.receive}. */
   receive(options?: OperationOptions): Promise<Uint8Array[]> {
-    return this.receiveMessage(options);
+    return this.receiveMessage(options) as Promise<Uint8Array[]>;
   }
   /** Receives a message if one is queued now: see {@link Readable.tryReceive}. */
   tryReceive(): Uint8Array[] | null {
-    return this.tryReceiveMessage();
+    return this.tryReceiveMessage() as Uint8Array[] | null;
   }
   /** Receives a message, blocking the thread: see {@link Readable.receiveSync}. */
   receiveSync(): Uint8Array[] {
-    return this.receiveMessageSync();
+    return this.receiveMessageSync() as Uint8Array[];
   }
   /** Iterates over incoming messages; ends quietly when the socket is closed. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]> {
-    const done = { value: undefined, done: true } as const;
-    const iterator: AsyncIterableIterator<Uint8Array[]> = {
-      next: () => this.nextMessage(),
-      return: () => Promise.resolve(done),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return asyncIterator(
+      () =>
+        this.nextMessage() as Promise<IteratorResult<Uint8Array[], undefined>>,
+    );
   }
 }
 
@@ -223,16 +221,12 @@ export class Publisher extends WritableSocket {
 export interface Publisher extends SocketOptionsOf<"pub"> {}
 defineOptions(Publisher, "pub");
 
+// Every prefix is checked before the first one is set.
 function subscriptionFrames(prefixes: (string | Uint8Array)[]): Uint8Array[] {
   if (prefixes.length === 0) return [new Uint8Array(0)];
-  return prefixes.map((prefix, index) => {
-    if (typeof prefix !== "string" && !(prefix instanceof Uint8Array)) {
-      throw new TypeError(
-        `Subscription ${index} must be a string or Uint8Array, got ${typeof prefix}`,
-      );
-    }
-    return toFrame(prefix);
-  });
+  return prefixes.map((prefix, index) =>
+    bytesArgument(prefix, `Subscription ${index}`)
+  );
 }
 
 /**
@@ -285,7 +279,7 @@ export class Subscriber extends ReadableSocket {
   /** @internal */
   protected override receiveMessage(
     options?: OperationOptions,
-  ): Promise<Uint8Array[]> {
+  ): Promise<Received> {
     const received = super.receiveMessage(options);
     if (this.#subscribed || this.#warned) return received;
     const timer = setTimeout(() => {
@@ -412,16 +406,7 @@ export class Router extends DuplexSocket {
       // libzmq keeps a routing id for the next connect if this one fails,
       // and cannot clear it: check the endpoint before setting the id.
       encodeEndpoint("connect", endpoint, this.constructor.name);
-      const id = options.routingId;
-      if (typeof id !== "string" && !(id instanceof Uint8Array)) {
-        throw new TypeError("routingId must be a string or Uint8Array");
-      }
-      const bytes = toFrame(id);
-      if (bytes.length < 1 || bytes.length > 255) {
-        throw new RangeError(
-          `routingId must be 1 to 255 bytes, got ${bytes.length}`,
-        );
-      }
+      const bytes = ownedCopy(routingIdBytes(options.routingId, "routingId"));
       // libzmq aborts the process (router.cpp: !has_out_pipe (routing_id))
       // when a connect routing id is taken, even right after disconnect():
       // each one serves one connect() of this Router.

@@ -110,7 +110,10 @@ describe("endpoint errors", () => {
 
   test("empty and non-string endpoints are TypeErrors", async () => {
     using socket = new Dealer();
-    const bad: unknown[] = ["", 42, null, undefined, {}, "tcp://a\0b"];
+    const bad: unknown[] = ["", 42, null, undefined, {}];
+    // A NUL would end the C string libzmq reads: a RangeError.
+    assert.throws(() => socket.bindSync("tcp://a\0b"), RangeError);
+    assert.throws(() => socket.connect("tcp://a\0b"), RangeError);
     for (const value of bad) {
       const address = value as string;
       assert.throws(() => socket.bindSync(address), TypeError, String(value));

@@ -8,7 +8,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadLibzmq } from "../ffi/load.ts";
-import type { EventOfType, EventType, Observer } from "../src/observer.ts";
+import type { Observer } from "../src/observer.ts";
+import type { EventOfType, EventType } from "../src/observer_events.ts";
 import {
   Dealer,
   Pair,
