@@ -254,6 +254,35 @@ export interface ErrorContext {
   socketType?: string;
   /** The endpoint, for bind/connect and friends. */
   endpoint?: string;
+  /**
+   * True when libzmq itself refused (the error was read from zmq_errno()),
+   * so the arguments had passed zmq-ffi's own checks: an EINVAL endpoint
+   * then has the right form and libzmq could not use it.
+   */
+  fromLibzmq?: boolean;
+}
+
+// The transport of an endpoint ("tcp", "epgm", ...), "" without one.
+function transportOf(endpoint: string | undefined): string {
+  return /^([a-z0-9+.-]+):\/\//i.exec(endpoint ?? "")?.[1].toLowerCase() ?? "";
+}
+
+const multicast = new Set(["pgm", "epgm", "norm"]);
+
+// Why libzmq refused an endpoint whose form is right, and what to try.
+function refusedEndpoint(endpoint: string): string {
+  const transport = transportOf(endpoint);
+  if (transport === "pgm" || transport === "epgm") {
+    return `libzmq refused the multicast endpoint '${endpoint}' (its form is right): ` +
+      "the interface before ';' must exist and, when named by name, carry multicast " +
+      "(lo does not: give an interface's IP address instead, e.g. " +
+      `"${transport}://192.168.1.10;239.192.1.1:5555", or 127.0.0.1 on one machine), ` +
+      "the address after ';' must be a multicast group (224.0.0.0 to 239.255.255.255), " +
+      "and a port must follow the group";
+  }
+  const kind = transport === "" ? "its transport" : `${transport}://`;
+  return `libzmq refused the endpoint '${endpoint}' (its form is right, but ` +
+    `libzmq cannot use that address for ${kind}): check the host, interface and port`;
 }
 
 function explain(
@@ -297,15 +326,31 @@ function explain(
       return `Unsupported transport in endpoint '${
         context.endpoint ?? ""
       }': use tcp://, ipc://, inproc://, pgm://, epgm:// or what capability reports`;
-    case "ENOCOMPATPROTO":
+    case "ENOCOMPATPROTO": {
+      const transport = transportOf(context.endpoint);
+      if (multicast.has(transport)) {
+        return `${transport}:// is multicast and carries pub-sub only: use it on a Publisher, XPublisher, Subscriber or XSubscriber, not on ${kind} sockets ('${context.endpoint}'); for ${kind} use tcp://, ipc:// or inproc://`;
+      }
+      if (transport === "udp") {
+        return `udp:// carries only the draft Radio and Dish sockets, not ${kind} sockets ('${context.endpoint}'); use tcp://, ipc:// or inproc://`;
+      }
       return `Transport of '${
         context.endpoint ?? ""
       }' is not compatible with ${kind} sockets`;
+    }
     case "EINVAL":
+      if (context.endpoint !== undefined && context.fromLibzmq === true) {
+        return refusedEndpoint(context.endpoint);
+      }
       if (context.endpoint !== undefined) {
-        return `Invalid endpoint '${context.endpoint}': expected transport://address, e.g. "tcp://127.0.0.1:5555" or "inproc://name"`;
+        return `Invalid endpoint '${context.endpoint}': expected transport://address, e.g. "tcp://127.0.0.1:5555", "inproc://name" or "epgm://192.168.1.10;239.192.1.1:5555"`;
       }
       return `Invalid argument for '${operation}'`;
+    case "EPERM":
+      if (transportOf(context.endpoint) === "pgm") {
+        return `pgm:// needs raw sockets, which this process may not open ('${context.endpoint}'): use epgm:// (the same PGM inside UDP, no privilege needed), or run as root or give the runtime CAP_NET_RAW (e.g. sudo setcap cap_net_raw+ep "$(command -v deno)")`;
+      }
+      return "Operation not permitted";
     case "ENODEV":
       return `The network interface in '${
         context.endpoint ?? ""
@@ -396,5 +441,8 @@ export function lastError(
   context: ErrorContext = {},
 ): ZmqError {
   const errno = loadLibzmq().zmq_errno();
-  return zmqError(errorCode(errno), operation, context, errno);
+  return zmqError(errorCode(errno), operation, {
+    fromLibzmq: true,
+    ...context,
+  }, errno);
 }
