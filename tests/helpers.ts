@@ -64,6 +64,25 @@ export function endpoint(transport: Transport): string {
   }
 }
 
+/** The multicast transports (OpenPGM), for tests gated on capability.pgm. */
+export type Multicast = "epgm" | "pgm";
+
+/**
+ * A multicast endpoint on the interface of `address` (default loopback)
+ * with a group and port of its own, from the process id and a counter, so
+ * that tests and parallel runs on other runtimes never share a group:
+ * e.g. "epgm://127.0.0.1;239.192.17.3:41234".
+ */
+export function multicastEndpoint(
+  transport: Multicast,
+  address = "127.0.0.1",
+): string {
+  const n = counter++;
+  const group = `239.192.${process.pid % 250}.${(n % 250) + 1}`;
+  const port = 20000 + ((process.pid * 37 + n) % 40000);
+  return `${transport}://${address};${group}:${port}`;
+}
+
 /** Text of a frame. */
 export function text(frame: Uint8Array | undefined): string {
   return new TextDecoder().decode(frame);

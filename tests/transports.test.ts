@@ -32,6 +32,8 @@ import {
 } from "../mod.ts";
 import { rawSocketProblem } from "../src/pgm.ts";
 import {
+  type Multicast,
+  multicastEndpoint,
   namespacePair,
   namespacesSkipReason,
   type Peer,
@@ -43,8 +45,6 @@ import {
   until,
   zmqCode,
 } from "./helpers.ts";
-
-type Multicast = "epgm" | "pgm";
 
 const fixture = new URL("./fixtures/multicast_peer.ts", import.meta.url)
   .pathname;
@@ -68,23 +68,6 @@ function skipReason(transport: Multicast): string | false {
 type Sender = Pick<Publisher, "sendSync">;
 /** The part of a Subscriber these tests use. */
 type Receiver = Pick<Subscriber, "receive">;
-
-let sequence = 0;
-
-/**
- * A multicast endpoint on `address`'s interface with a group and port of
- * its own: from the process id and a counter, so that tests and parallel
- * runs on other runtimes never share a group.
- */
-function multicastEndpoint(
-  transport: Multicast,
-  address = "127.0.0.1",
-): string {
-  const n = sequence++;
-  const group = `239.192.${process.pid % 250}.${(n % 250) + 1}`;
-  const port = 20000 + ((process.pid * 37 + n) % 40000);
-  return `${transport}://${address};${group}:${port}`;
-}
 
 /**
  * Publishes PROBE every 20 ms until each subscriber has received one (it
