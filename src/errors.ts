@@ -351,6 +351,13 @@ function explain(
         return `pgm:// needs raw sockets, which this process may not open ('${context.endpoint}'): use epgm:// (the same PGM inside UDP, no privilege needed), or run as root or give the runtime CAP_NET_RAW (e.g. sudo setcap cap_net_raw+ep "$(command -v deno)")`;
       }
       return "Operation not permitted";
+    case "EAFNOSUPPORT":
+      if (transportOf(context.endpoint) === "tipc") {
+        return `The kernel has no TIPC for '${context.endpoint}': on Linux load its module (sudo modprobe tipc); capability.tipc only says that libzmq was built with TIPC`;
+      }
+      return `Address family not supported by this system${
+        context.endpoint !== undefined ? ` for '${context.endpoint}'` : ""
+      }`;
     case "ENODEV":
       return `The network interface in '${
         context.endpoint ?? ""

@@ -2,7 +2,8 @@
 // every runtime: over loopback in one process, and across two network
 // namespaces joined by a veth pair (a LAN as a program sees it), one peer
 // process per socket (tests/fixtures/multicast_peer.ts). Plus the errors a
-// refused multicast endpoint gets.
+// refused multicast endpoint gets, and what capability tells in advance
+// about ws:// and tipc://.
 //
 // What multicast promises, and so what is asserted: a subscriber gets every
 // message published after it started receiving, in order, with none lost;
@@ -463,4 +464,51 @@ describe("multicast across two network namespaces (a veth pair)", () => {
       },
     );
   }
+});
+
+describe("what capability tells in advance about the other transports", () => {
+  test("capability.ws: when true, Push -> Pull over ws:// delivers; when false, ws:// is refused", async () => {
+    const pull = new Pull({ linger: 0 });
+    const push = new Push({ linger: 0 });
+    try {
+      if (!capability.ws) {
+        assert.throws(
+          () => pull.bindSync("ws://127.0.0.1:*/feed"),
+          zmqCode("EPROTONOSUPPORT"),
+        );
+        return;
+      }
+      pull.bindSync("ws://127.0.0.1:*/feed");
+      assert.match(pull.lastEndpoint ?? "", /^ws:\/\/127\.0\.0\.1:\d+\/feed$/);
+      push.connect(pull.lastEndpoint!);
+      await push.send(["over", "websocket"]);
+      const message = await receiveWithin(pull, 10000);
+      assert.ok(message !== null, "nothing arrived over ws:// in 10 s");
+      assert.deepEqual(texts(message), ["over", "websocket"]);
+    } finally {
+      closeAll([push, pull]);
+    }
+  });
+
+  test(
+    "tipc:// binds where the kernel has TIPC; elsewhere EAFNOSUPPORT says to load the module",
+    {
+      skip: capability.tipc
+        ? false
+        : "libzmq was built without TIPC (capability.tipc is false)",
+    },
+    () => {
+      const socket = new Pair({ linger: 0 });
+      try {
+        // A service type of our own, from the process id.
+        socket.bindSync(`tipc://{${70000 + (process.pid % 100000)},0,0}`);
+      } catch (error) {
+        zmqCode("EAFNOSUPPORT", /^The kernel has no TIPC .*modprobe tipc/)(
+          error,
+        );
+      } finally {
+        socket.close();
+      }
+    },
+  );
 });
