@@ -359,9 +359,12 @@ function explain(
         context.endpoint !== undefined ? ` for '${context.endpoint}'` : ""
       }`;
     case "ENODEV":
+      if (/^[a-z]+:\/\/\[/i.test(context.endpoint ?? "")) {
+        return `'${context.endpoint}' is an IPv6 address, and sockets use IPv4 only unless asked: create the socket with { ipv6: true }`;
+      }
       return `The network interface in '${
         context.endpoint ?? ""
-      }' does not exist`;
+      }' does not exist: give an interface name (e.g. eth0), its IP address, or * for all`;
     case "ENOENT":
       if (operation === "bind" || operation === "connect") {
         return `No such file or directory for endpoint '${

@@ -511,4 +511,16 @@ describe("what capability tells in advance about the other transports", () => {
       }
     },
   );
+
+  test("tcp:// with an IPv6 address on a socket without { ipv6: true }: ENODEV that says to set it", () => {
+    const socket = new Pair({ linger: 0 });
+    try {
+      assert.throws(
+        () => socket.bindSync("tcp://[::1]:*"),
+        zmqCode("ENODEV", /is an IPv6 address.*\{ ipv6: true \}/),
+      );
+    } finally {
+      socket.close();
+    }
+  });
 });
