@@ -277,8 +277,7 @@ function refusedEndpoint(endpoint: string): string {
       "the interface before ';' must exist and, when named by name, carry multicast " +
       "(lo does not: give an interface's IP address instead, e.g. " +
       `"${transport}://192.168.1.10;239.192.1.1:5555", or 127.0.0.1 on one machine), ` +
-      "the address after ';' must be a multicast group (224.0.0.0 to 239.255.255.255), " +
-      "and a port must follow the group";
+      "and the address after ';' must be a multicast group (224.0.0.0 to 239.255.255.255)";
   }
   const kind = transport === "" ? "its transport" : `${transport}://`;
   return `libzmq refused the endpoint '${endpoint}' (its form is right, but ` +
@@ -341,6 +340,12 @@ function explain(
     case "EINVAL":
       if (context.endpoint !== undefined && context.fromLibzmq === true) {
         return refusedEndpoint(context.endpoint);
+      }
+      if (
+        context.endpoint !== undefined &&
+        multicast.has(transportOf(context.endpoint))
+      ) {
+        return `Invalid multicast endpoint '${context.endpoint}': expected interface;group:port with a port from 1 to 65535, e.g. "epgm://192.168.1.10;239.192.1.1:5555"`;
       }
       if (context.endpoint !== undefined) {
         return `Invalid endpoint '${context.endpoint}': expected transport://address, e.g. "tcp://127.0.0.1:5555", "inproc://name" or "epgm://192.168.1.10;239.192.1.1:5555"`;

@@ -56,16 +56,29 @@ export function rawSocketProblem(): ErrorCode | null {
 }
 
 /**
- * Why libzmq must not be given `endpoint` on this machine, as an error code,
- * or null: a pgm:// endpoint without raw-socket permission is "EPERM" (see
- * {@link rawSocketProblem}). Other transports, and epgm://, are null.
+ * Why libzmq must not be given the multicast `endpoint`, as an error code,
+ * or null (always null for other transports). "EINVAL" when no port from 1
+ * to 65535 ends it: libzmq 4.3 reads the port with atoi, so "x" or "0" fail
+ * with a misleading EAGAIN and 70000 quietly means 4464 (norm:// takes any
+ * of them). "EPERM" for pgm:// without raw-socket permission (see
+ * {@link rawSocketProblem}).
  *
  * @example
  * ```ts
  * import { multicastProblem } from "./pgm.ts";
  * multicastProblem("epgm://127.0.0.1;239.192.1.1:5555"); // null: UDP needs no privilege
+ * multicastProblem("epgm://127.0.0.1;239.192.1.1:70000"); // "EINVAL"
  * ```
  */
 export function multicastProblem(endpoint: string): ErrorCode | null {
-  return endpoint.startsWith("pgm://") ? rawSocketProblem() : null;
+  const match = /^(pgm|epgm|norm):\/\/(.*)$/.exec(endpoint);
+  if (match === null) return null;
+  const port = match[2].slice(match[2].lastIndexOf(":") + 1);
+  if (
+    !match[2].includes(":") || !/^[0-9]{1,5}$/.test(port) ||
+    Number(port) < 1 || Number(port) > 65535
+  ) {
+    return "EINVAL";
+  }
+  return match[1] === "pgm" ? rawSocketProblem() : null;
 }
