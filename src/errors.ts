@@ -331,7 +331,7 @@ function explain(
         return `${transport}:// is multicast and carries pub-sub only: use it on a Publisher, XPublisher, Subscriber or XSubscriber, not on ${kind} sockets ('${context.endpoint}'); for ${kind} use tcp://, ipc:// or inproc://`;
       }
       if (transport === "udp") {
-        return `udp:// carries only the draft Radio and Dish sockets, not ${kind} sockets ('${context.endpoint}'); use tcp://, ipc:// or inproc://`;
+        return `udp:// carries only the draft sockets, a Radio connecting to it and a Dish or Datagram binding it: a ${kind} socket cannot ${operation} '${context.endpoint}'`;
       }
       return `Transport of '${
         context.endpoint ?? ""

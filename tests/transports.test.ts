@@ -282,6 +282,21 @@ describe("refused multicast endpoints say why and what to do", () => {
     },
   );
 
+  test("udp:// on a Dealer: ENOCOMPATPROTO naming the draft sockets that use it", () => {
+    const socket = new Dealer({ linger: 0 });
+    try {
+      assert.throws(
+        () => socket.connect("udp://127.0.0.1:5555"),
+        zmqCode(
+          "ENOCOMPATPROTO",
+          /^udp:\/\/ carries only the draft sockets, a Radio connecting to it and a Dish or Datagram binding it: a Dealer socket cannot connect/,
+        ),
+      );
+    } finally {
+      socket.close();
+    }
+  });
+
   test(
     "an interface or group libzmq cannot use: EINVAL that says the form is right and what to try",
     { skip: noPgm },
