@@ -5,6 +5,11 @@
  *   deno task example wuclient [--connect tcp://localhost:5556] [--zipcode 10001] [--count 100]
  *   bun run example wuclient [--connect tcp://localhost:5556] [--zipcode 10001] [--count 100]
  *
+ * Over multicast, with the server publishing on the same group (see
+ * wuserver.ts); start as many clients as you like:
+ *
+ *   deno task example wuclient --connect "epgm://127.0.0.1;239.192.1.1:5556"
+ *
  * @module
  */
 import { Subscriber } from "../mod.ts";

@@ -10,6 +10,14 @@
  * quickly. Publishers never wait for subscribers: updates sent while nobody
  * subscribes are dropped, so a client sees the stream from when it joined.
  *
+ * Over multicast (epgm://, PGM inside UDP; needs a libzmq with
+ * capability.pgm), any number of clients receive the same stream without
+ * the server knowing them. Quote the endpoint: ';' ends a shell command.
+ * On a LAN, put your interface's IP address before ';'.
+ *
+ *   deno task example wuserver --bind "epgm://127.0.0.1;239.192.1.1:5556"
+ *   deno task example wuclient --connect "epgm://127.0.0.1;239.192.1.1:5556"
+ *
  * @module
  */
 import process from "node:process";

@@ -257,6 +257,9 @@ export const libcSymbols = {
   write: { parameters: ["i32", "buffer", "usize"], result: "i64" },
   // int close(int fd);
   close: { parameters: ["i32"], result: "i32" },
+  // int socket(int domain, int type, int protocol); probes whether pgm://
+  // may open its raw socket, which libzmq otherwise asserts on (abort).
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32", optional: true },
   // void *memcpy(void *dest, const void *src, size_t n);
   memcpy: { parameters: ["buffer", "pointer", "usize"], result: "void" },
   // The same memcpy, copying from JavaScript memory to C memory.

@@ -15,6 +15,12 @@ export interface Capabilities {
   readonly tipc: boolean;
   /** norm:// transport. */
   readonly norm: boolean;
+  /** ws:// transport (ZeroMQ over WebSocket). */
+  readonly ws: boolean;
+  /** wss:// transport (WebSocket over TLS). */
+  readonly wss: boolean;
+  /** vmci:// transport (VMware VMCI sockets). */
+  readonly vmci: boolean;
   /** CURVE security (libsodium/tweetnacl). */
   readonly curve: boolean;
   /** GSSAPI security. */
@@ -30,7 +36,13 @@ function has(name: string): boolean {
   let value = cache.get(name);
   if (value === undefined) {
     const zmq = loadLibzmq();
-    value = zmq.zmq_has(encoder.encode(name + "\0")) === 1;
+    // libzmq 4.3 spells the WebSocket transports "WS" and "WSS" in zmq_has.
+    const asked = name === "ws" || name === "wss"
+      ? [name.toUpperCase(), name]
+      : [name];
+    value = asked.some((spelling) =>
+      zmq.zmq_has(encoder.encode(spelling + "\0")) === 1
+    );
     // zmq_has("draft") is true only when the draft symbols are also exported.
     if (name === "draft") value &&= zmq.zmq_join !== undefined;
     cache.set(name, value);
@@ -59,6 +71,15 @@ export const capability: Capabilities = Object.freeze({
   },
   get norm() {
     return has("norm");
+  },
+  get ws() {
+    return has("ws");
+  },
+  get wss() {
+    return has("wss");
+  },
+  get vmci() {
+    return has("vmci");
   },
   get curve() {
     return has("curve");

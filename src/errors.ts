@@ -254,6 +254,34 @@ export interface ErrorContext {
   socketType?: string;
   /** The endpoint, for bind/connect and friends. */
   endpoint?: string;
+  /**
+   * True when libzmq itself refused (the error was read from zmq_errno()),
+   * so the arguments had passed zmq-ffi's own checks: an EINVAL endpoint
+   * then has the right form and libzmq could not use it.
+   */
+  fromLibzmq?: boolean;
+}
+
+// The transport of an endpoint ("tcp", "epgm", ...), "" without one.
+function transportOf(endpoint: string | undefined): string {
+  return /^([a-z0-9+.-]+):\/\//i.exec(endpoint ?? "")?.[1].toLowerCase() ?? "";
+}
+
+const multicast = new Set(["pgm", "epgm", "norm"]);
+
+// Why libzmq refused an endpoint whose form is right, and what to try.
+function refusedEndpoint(endpoint: string): string {
+  const transport = transportOf(endpoint);
+  if (transport === "pgm" || transport === "epgm") {
+    return `libzmq refused the multicast endpoint '${endpoint}' (its form is right): ` +
+      "the interface before ';' must exist and, when named by name, carry multicast " +
+      "(lo does not: give an interface's IP address instead, e.g. " +
+      `"${transport}://192.168.1.10;239.192.1.1:5555", or 127.0.0.1 on one machine), ` +
+      "and the address after ';' must be a multicast group (224.0.0.0 to 239.255.255.255)";
+  }
+  const kind = transport === "" ? "its transport" : `${transport}://`;
+  return `libzmq refused the endpoint '${endpoint}' (its form is right, but ` +
+    `libzmq cannot use that address for ${kind}): check the host, interface and port`;
 }
 
 function explain(
@@ -297,19 +325,51 @@ function explain(
       return `Unsupported transport in endpoint '${
         context.endpoint ?? ""
       }': use tcp://, ipc://, inproc://, pgm://, epgm:// or what capability reports`;
-    case "ENOCOMPATPROTO":
+    case "ENOCOMPATPROTO": {
+      const transport = transportOf(context.endpoint);
+      if (multicast.has(transport)) {
+        return `${transport}:// is multicast and carries pub-sub only: use it on a Publisher, XPublisher, Subscriber or XSubscriber, not on ${kind} sockets ('${context.endpoint}'); for ${kind} use tcp://, ipc:// or inproc://`;
+      }
+      if (transport === "udp") {
+        return `udp:// carries only the draft sockets, a Radio connecting to it and a Dish or Datagram binding it: a ${kind} socket cannot ${operation} '${context.endpoint}'`;
+      }
       return `Transport of '${
         context.endpoint ?? ""
       }' is not compatible with ${kind} sockets`;
+    }
     case "EINVAL":
+      if (context.endpoint !== undefined && context.fromLibzmq === true) {
+        return refusedEndpoint(context.endpoint);
+      }
+      if (
+        context.endpoint !== undefined &&
+        multicast.has(transportOf(context.endpoint))
+      ) {
+        return `Invalid multicast endpoint '${context.endpoint}': expected interface;group:port with a port from 1 to 65535, e.g. "epgm://192.168.1.10;239.192.1.1:5555"`;
+      }
       if (context.endpoint !== undefined) {
-        return `Invalid endpoint '${context.endpoint}': expected transport://address, e.g. "tcp://127.0.0.1:5555" or "inproc://name"`;
+        return `Invalid endpoint '${context.endpoint}': expected transport://address, e.g. "tcp://127.0.0.1:5555", "inproc://name" or "epgm://192.168.1.10;239.192.1.1:5555"`;
       }
       return `Invalid argument for '${operation}'`;
+    case "EPERM":
+      if (transportOf(context.endpoint) === "pgm") {
+        return `pgm:// needs raw sockets, which this process may not open ('${context.endpoint}'): use epgm:// (the same PGM inside UDP, no privilege needed), or run as root or give the runtime CAP_NET_RAW (e.g. sudo setcap cap_net_raw+ep "$(command -v deno)")`;
+      }
+      return "Operation not permitted";
+    case "EAFNOSUPPORT":
+      if (transportOf(context.endpoint) === "tipc") {
+        return `The kernel has no TIPC for '${context.endpoint}': on Linux load its module (sudo modprobe tipc); capability.tipc only says that libzmq was built with TIPC`;
+      }
+      return `Address family not supported by this system${
+        context.endpoint !== undefined ? ` for '${context.endpoint}'` : ""
+      }`;
     case "ENODEV":
+      if (/^[a-z]+:\/\/\[/i.test(context.endpoint ?? "")) {
+        return `'${context.endpoint}' is an IPv6 address, and sockets use IPv4 only unless asked: create the socket with { ipv6: true }`;
+      }
       return `The network interface in '${
         context.endpoint ?? ""
-      }' does not exist`;
+      }' does not exist: give an interface name (e.g. eth0), its IP address, or * for all`;
     case "ENOENT":
       if (operation === "bind" || operation === "connect") {
         return `No such file or directory for endpoint '${
@@ -396,5 +456,8 @@ export function lastError(
   context: ErrorContext = {},
 ): ZmqError {
   const errno = loadLibzmq().zmq_errno();
-  return zmqError(errorCode(errno), operation, context, errno);
+  return zmqError(errorCode(errno), operation, {
+    fromLibzmq: true,
+    ...context,
+  }, errno);
 }

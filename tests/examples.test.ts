@@ -4,11 +4,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { Push, XPublisher } from "../mod.ts";
+import { capability, Push, XPublisher } from "../mod.ts";
 import {
   type ChildResult,
   endpoint,
   lines,
+  multicastEndpoint,
   runChild,
   startChild,
 } from "./helpers.ts";
@@ -101,6 +102,58 @@ describe("examples", () => {
       await server.result;
     }
   });
+
+  test(
+    "three wuclients at once average what wuserver publishes over epgm multicast",
+    {
+      ...SLOW,
+      skip: capability.pgm
+        ? false
+        : "libzmq was built without OpenPGM (capability.pgm is false)",
+    },
+    async () => {
+      const address = multicastEndpoint("epgm");
+      // OpenPGM warns on stdout that lo is not multicast-capable; this
+      // keeps the output to what the example prints.
+      const env = { PGM_MIN_LOG_LEVEL: "ERROR" };
+      const server = startChild([
+        example("wuserver"),
+        "--bind",
+        address,
+        "--zip-range",
+        "10001-10002",
+      ], { env });
+      try {
+        const clients = await Promise.all(
+          ["10001", "10002", "10001"].map((zipcode) =>
+            runChild([
+              example("wuclient"),
+              "--connect",
+              address,
+              "--zipcode",
+              zipcode,
+              "--count",
+              "20",
+            ], { env })
+          ),
+        );
+        for (const [index, client] of clients.entries()) {
+          const zipcode = index === 1 ? "10002" : "10001";
+          const [first, average, ...rest] = output(client);
+          assert.equal(first, "Collecting updates from weather server...");
+          assert.deepEqual(rest, []);
+          const match = new RegExp(
+            `^Average temperature for zipcode '${zipcode}' was (-?\\d+)F$`,
+          ).exec(average);
+          assert.ok(match, average);
+          assert.ok(Number(match[1]) >= -80 && Number(match[1]) <= 134);
+        }
+      } finally {
+        server.stop();
+        await server.result;
+      }
+    },
+  );
 
   test("taskvent, two taskwork and tasksink run a batch", SLOW, async () => {
     const tasks = ipc();

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -62,6 +63,25 @@ export function endpoint(transport: Transport): string {
     case "tcp":
       return "tcp://127.0.0.1:*";
   }
+}
+
+/** The multicast transports (OpenPGM), for tests gated on capability.pgm. */
+export type Multicast = "epgm" | "pgm";
+
+/**
+ * A multicast endpoint on the interface of `address` (default loopback)
+ * with a group and port of its own, from the process id and a counter, so
+ * that tests and parallel runs on other runtimes never share a group:
+ * e.g. "epgm://127.0.0.1;239.192.17.3:41234".
+ */
+export function multicastEndpoint(
+  transport: Multicast,
+  address = "127.0.0.1",
+): string {
+  const n = counter++;
+  const group = `239.192.${process.pid % 250}.${(n % 250) + 1}`;
+  const port = 20000 + ((process.pid * 37 + n) % 40000);
+  return `${transport}://${address};${group}:${port}`;
 }
 
 /** Text of a frame. */
@@ -564,5 +584,104 @@ export async function nextEvent<E extends EventType>(
     }
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Why tests that build network namespaces cannot run here, or false when
+ * they can: they need Linux, root (as CI runs) and iproute2's `ip`.
+ */
+export function namespacesSkipReason(): string | false {
+  if (process.platform !== "linux") return "network namespaces are Linux-only";
+  if (process.getuid?.() !== 0) {
+    return "needs root for ip netns (CI runs as root)";
+  }
+  try {
+    execFileSync("ip", ["-V"], { stdio: "ignore" });
+  } catch {
+    return "needs iproute2's ip (apt-get install iproute2)";
+  }
+  return false;
+}
+
+const ip = (...args: string[]) =>
+  execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+
+/** Two network namespaces joined by a veth pair, from {@link namespacePair}. */
+export interface NamespacePair extends Disposable {
+  /** The namespaces' names, for `ip netns exec NAME`. */
+  names: { a: string; b: string };
+  /** Each side's address on the link (a /24). */
+  addresses: { a: string; b: string };
+  /** Takes side a's end of the link down or up. */
+  link(state: "up" | "down"): void;
+}
+
+/**
+ * Two namespaces joined by a veth pair with multicast on (what a LAN looks
+ * like to a program: its own interface, its own address, a peer beyond a
+ * link); removes them on dispose. Names come from the process id, so
+ * parallel test processes do not collide; one pair at a time per process.
+ * Check {@link namespacesSkipReason} first.
+ */
+export function namespacePair(): NamespacePair {
+  const id = `${process.pid % 100000}`;
+  const names = { a: `zf${id}a`, b: `zf${id}b` };
+  const links = { a: `zfa${id}`, b: `zfb${id}` };
+  const addresses = { a: "10.213.7.1", b: "10.213.7.2" };
+  const remove = () => {
+    for (const name of Object.values(names)) {
+      try {
+        ip("netns", "del", name);
+      } catch {
+        // Not there.
+      }
+    }
+  };
+  remove(); // leftovers of a killed run
+  ip("netns", "add", names.a);
+  ip("netns", "add", names.b);
+  try {
+    ip("link", "add", links.a, "type", "veth", "peer", "name", links.b);
+    ip("link", "set", links.a, "netns", names.a);
+    ip("link", "set", links.b, "netns", names.b);
+    for (const side of ["a", "b"] as const) {
+      ip(
+        "-n",
+        names[side],
+        "addr",
+        "add",
+        `${addresses[side]}/24`,
+        "dev",
+        links[side],
+      );
+      ip("-n", names[side], "link", "set", links[side], "multicast", "on");
+      ip("-n", names[side], "link", "set", links[side], "up");
+      ip("-n", names[side], "link", "set", "lo", "up");
+    }
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return {
+    names,
+    addresses,
+    link(state: "up" | "down") {
+      ip("-n", names.a, "link", "set", links.a, state);
+    },
+    [Symbol.dispose]: remove,
+  };
+}
+
+/** Waits until `condition` holds, polling; fails after `milliseconds`. */
+export async function until(
+  condition: () => boolean,
+  milliseconds: number,
+  what: string,
+): Promise<void> {
+  const deadline = performance.now() + milliseconds;
+  while (!condition()) {
+    if (performance.now() >= deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -8,78 +8,17 @@
 // otherwise.
 import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { type Peer, startPeer } from "./helpers.ts";
+import {
+  namespacePair,
+  namespacesSkipReason,
+  type Peer,
+  startPeer,
+  until,
+} from "./helpers.ts";
 
 const fixture = new URL("./fixtures/partition_peer.ts", import.meta.url)
   .pathname;
 const OUTAGE = 3000;
-
-function skipReason(): string | false {
-  if (process.platform !== "linux") return "network namespaces are Linux-only";
-  if (process.getuid?.() !== 0) {
-    return "needs root for ip netns (CI runs as root)";
-  }
-  try {
-    execFileSync("ip", ["-V"], { stdio: "ignore" });
-  } catch {
-    return "needs iproute2's ip (apt-get install iproute2)";
-  }
-  return false;
-}
-
-const ip = (...args: string[]) =>
-  execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
-
-/** Two namespaces joined by a veth pair; removes them on dispose. */
-function network() {
-  const id = `${process.pid % 100000}`;
-  const names = { a: `zf${id}a`, b: `zf${id}b` };
-  const links = { a: `zfa${id}`, b: `zfb${id}` };
-  const addresses = { a: "10.213.7.1", b: "10.213.7.2" };
-  const remove = () => {
-    for (const name of Object.values(names)) {
-      try {
-        ip("netns", "del", name);
-      } catch {
-        // Not there.
-      }
-    }
-  };
-  remove(); // leftovers of a killed run
-  ip("netns", "add", names.a);
-  ip("netns", "add", names.b);
-  try {
-    ip("link", "add", links.a, "type", "veth", "peer", "name", links.b);
-    ip("link", "set", links.a, "netns", names.a);
-    ip("link", "set", links.b, "netns", names.b);
-    for (const side of ["a", "b"] as const) {
-      ip(
-        "-n",
-        names[side],
-        "addr",
-        "add",
-        `${addresses[side]}/24`,
-        "dev",
-        links[side],
-      );
-      ip("-n", names[side], "link", "set", links[side], "up");
-      ip("-n", names[side], "link", "set", "lo", "up");
-    }
-  } catch (error) {
-    remove();
-    throw error;
-  }
-  return {
-    names,
-    addresses,
-    /** Takes side a's end of the link down or up. */
-    link(state: "up" | "down") {
-      ip("-n", names.a, "link", "set", links.a, state);
-    },
-    [Symbol.dispose]: remove,
-  };
-}
 
 /** The sequence numbers a peer printed as GOT lines, from line `from` on. */
 function received(peer: Peer, from = 0): number[] {
@@ -87,25 +26,12 @@ function received(peer: Peer, from = 0): number[] {
     .map((line) => Number(line.slice(4)));
 }
 
-/** Waits until `condition` holds, polling; fails after `milliseconds`. */
-async function until(
-  condition: () => boolean,
-  milliseconds: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + milliseconds;
-  while (!condition()) {
-    assert.ok(performance.now() < deadline, `timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe("a network partition between two namespaces", () => {
   test(
     "the link goes down for a few seconds: both sides see the disconnect, then PUSH/PULL and PUB/SUB resume without a restart",
-    { timeout: 90000, skip: skipReason() },
+    { timeout: 90000, skip: namespacesSkipReason() },
     async () => {
-      using net = network();
+      using net = namespacePair();
       const [port1, port2] = ["5601", "5602"];
       const peers: Peer[] = [];
       try {
