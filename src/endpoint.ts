@@ -7,6 +7,7 @@
  */
 import { cString } from "./boundary.ts";
 import { zmqError } from "./errors.ts";
+import { multicastProblem } from "./pgm.ts";
 
 const transports = new Set([
   "tcp",
@@ -41,7 +42,8 @@ export function encodeEndpoint(
     throw new TypeError(`${operation}: endpoint must not be empty`);
   }
   const bytes = cString(endpoint, `${operation}: endpoint`);
-  const invalid = endpointProblem(endpoint);
+  // libzmq asserts (aborting the process) on a pgm:// it cannot open later.
+  const invalid = endpointProblem(endpoint) ?? multicastProblem(endpoint);
   if (invalid !== null) {
     throw zmqError(invalid, operation, { socketType, endpoint });
   }
