@@ -11,7 +11,7 @@
  */
 import type { Pointer } from "../ffi/backend.ts";
 import { DONTWAIT, MSG_T_SIZE, POLLIN, POLLOUT } from "../ffi/constants.ts";
-import { cString, type Message, messageFrames, ownedCopy } from "./boundary.ts";
+import type { Message } from "./boundary.ts";
 import {
   closeNativeSocket,
   Context,
@@ -36,19 +36,13 @@ import {
   type MessageMetadata,
   type MetadataReader,
   type NativeState,
+  prepareMessage,
   readEvents,
   receiveFrames,
   receiveWithMetadata,
-  sendFrames,
-  sendString,
-  sendWithMetadata,
+  sendMessage as sendNow,
 } from "./socket_io.ts";
-import {
-  type QueuedMessage,
-  type Received,
-  releaseWaits,
-  SocketWaits,
-} from "./socket_wait.ts";
+import { type Received, releaseWaits, SocketWaits } from "./socket_wait.ts";
 import type { Observer } from "./observer.ts";
 import { refuseStructuredClone } from "./thread.ts";
 
@@ -431,55 +425,21 @@ export abstract class Socket {
 
   // ---- sending ---------------------------------------------------------
 
-  // The message as checked frames the library may keep (queued sends copy
-  // them: the caller may reuse its buffers once send() returns).
-  #queued(
-    message: Message,
-    metadata: MessageMetadata | undefined,
-    copy: boolean,
-  ): QueuedMessage {
-    const frames = messageFrames(message);
-    if (this.#singleFrame && frames.length !== 1) {
-      throw new TypeError(
-        `${this.constructor.name} sockets send single-frame messages only, got ${frames.length} frames`,
-      );
-    }
-    const queued: QueuedMessage = {
-      frames: copy ? frames.map(ownedCopy) : frames,
-    };
-    if (metadata?.routingId !== undefined) {
-      queued.routingId = metadata.routingId;
-    }
-    if (metadata?.group !== undefined) {
-      queued.group = cString(metadata.group, "group");
-    }
-    return queued;
-  }
-
   // One message in one go: false when a non-blocking send would block.
   #send(
     message: Message,
     flags: number,
     metadata: MessageMetadata | undefined,
   ): boolean {
-    if (
-      typeof message === "string" && metadata === undefined
-    ) {
-      this.#handle("send");
-      const sent = sendString(this.#io, message, flags, this.#sendTimeout);
-      if (sent !== null) return sent;
-    }
-    const queued = this.#queued(message, metadata, false);
     this.#handle("send");
-    return queued.routingId === undefined && queued.group === undefined
-      ? sendFrames(this.#io, queued.frames, flags, this.#sendTimeout)
-      : sendWithMetadata(
-        this.#io,
-        queued.frames[0]!,
-        queued.routingId,
-        queued.group,
-        flags,
-      );
+    return sendNow(
+      this.#io,
+      message,
+      flags,
+      this.#sendTimeout,
+      metadata,
+      this.#singleFrame,
+    );
   }
 
   /**
@@ -492,7 +452,7 @@ export abstract class Socket {
     metadata?: MessageMetadata,
   ): boolean {
     if (this.#waits.sending) {
-      this.#queued(message, metadata, false); // still reject bad input
+      prepareMessage(this.#io, message, metadata, this.#singleFrame, false); // still reject bad input
       this.#handle("send");
       return false;
     }
@@ -527,7 +487,7 @@ export abstract class Socket {
       const signal = operationSignal(options);
       const waits = this.#waits;
       if (signal?.aborted) {
-        this.#queued(message, metadata, false);
+        prepareMessage(this.#io, message, metadata, this.#singleFrame, false);
         this.#handle("send");
         return Promise.reject(signal.reason);
       }
@@ -535,7 +495,13 @@ export abstract class Socket {
         waits.sentNow();
         return resolved;
       }
-      const queued = this.#queued(message, metadata, true);
+      const queued = prepareMessage(
+        this.#io,
+        message,
+        metadata,
+        this.#singleFrame,
+        true,
+      );
       this.#handle("send");
       return waits.send(queued, signal, this.#sendTimeout);
     } catch (error) {

@@ -19,7 +19,13 @@ import {
   SocketOption,
 } from "../ffi/constants.ts";
 import { backend, libc, type Libzmq, zmq } from "./native.ts";
-import { byteLengthOf, utf8Into } from "./boundary.ts";
+import {
+  byteLengthOf,
+  cString,
+  messageFrames,
+  ownedCopy,
+  utf8Into,
+} from "./boundary.ts";
 import { errorCode, retryOnSignal, zmqError } from "./errors.ts";
 import type { NativeSocket } from "./context.ts";
 
@@ -386,4 +392,84 @@ export function readEvents(handle: Pointer): number {
 function writableNow(handle: Pointer): boolean {
   const events = readEvents(handle);
   return events >= 0 && (events & POLLOUT) !== 0;
+}
+
+/** A message checked whole, ready to send or to queue. */
+export interface PreparedMessage {
+  frames: Uint8Array[];
+  routingId?: number;
+  group?: Uint8Array;
+}
+
+/**
+ * Checks a whole message (and a draft message's metadata) before anything
+ * is sent; `copy` makes frames the library owns (queued sends: the caller
+ * may reuse its buffers once send() returns).
+ */
+export function prepareMessage(
+  io: Io,
+  message: unknown,
+  metadata: MessageMetadata | undefined,
+  singleFrame: boolean,
+  copy: boolean,
+): PreparedMessage {
+  const frames = messageFrames(message);
+  if (singleFrame && frames.length !== 1) {
+    throw new TypeError(
+      `${io.socketType} sockets send single-frame messages only, got ${frames.length} frames`,
+    );
+  }
+  const prepared: PreparedMessage = {
+    frames: copy ? frames.map(ownedCopy) : frames,
+  };
+  if (metadata?.routingId !== undefined) {
+    prepared.routingId = metadata.routingId;
+  }
+  if (metadata?.group !== undefined) {
+    prepared.group = cString(metadata.group, "group");
+  }
+  return prepared;
+}
+
+/** Sends a prepared message; false when a non-blocking send would block. */
+export function sendPrepared(
+  io: Io,
+  message: PreparedMessage,
+  flags: number,
+  timeout = -1,
+): boolean {
+  return message.routingId === undefined && message.group === undefined
+    ? sendFrames(io, message.frames, flags, timeout)
+    : sendWithMetadata(
+      io,
+      message.frames[0]!,
+      message.routingId,
+      message.group,
+      flags,
+    );
+}
+
+/**
+ * Checks and sends a message in one go (a one-frame string through the
+ * scratch buffer, without allocating); false when a non-blocking send would
+ * block.
+ */
+export function sendMessage(
+  io: Io,
+  message: unknown,
+  flags: number,
+  timeout: number,
+  metadata: MessageMetadata | undefined,
+  singleFrame: boolean,
+): boolean {
+  if (typeof message === "string" && metadata === undefined) {
+    const sent = sendString(io, message, flags, timeout);
+    if (sent !== null) return sent;
+  }
+  return sendPrepared(
+    io,
+    prepareMessage(io, message, metadata, singleFrame, false),
+    flags,
+    timeout,
+  );
 }

@@ -21,10 +21,10 @@ import {
   type Io,
   type MessageMetadata,
   type MetadataReader,
+  type PreparedMessage,
   receiveFrames,
   receiveWithMetadata,
-  sendFrames,
-  sendWithMetadata,
+  sendPrepared,
 } from "./socket_io.ts";
 import { descriptorClosing, POLL_IN, watcher } from "./watcher.ts";
 
@@ -34,11 +34,7 @@ const SYNC_BUDGET = 256;
 const pollerEvent = new BigUint64Array(4); // zmq_poller_event_t
 
 /** A queued send: checked frames the library owns, and draft metadata. */
-export interface QueuedMessage {
-  frames: Uint8Array[];
-  routingId?: number;
-  group?: Uint8Array;
-}
+export type QueuedMessage = PreparedMessage;
 
 /** What a receive yields: frames, or a draft message with its metadata. */
 export type Received = Uint8Array[] | [Uint8Array, MessageMetadata];
@@ -276,15 +272,7 @@ export class SocketWaits {
   }
 
   #send(message: QueuedMessage): boolean {
-    return message.routingId === undefined && message.group === undefined
-      ? sendFrames(this.io, message.frames, DONTWAIT)
-      : sendWithMetadata(
-        this.io,
-        message.frames[0]!,
-        message.routingId,
-        message.group,
-        DONTWAIT,
-      );
+    return sendPrepared(this.io, message, DONTWAIT);
   }
 
   #receive(): Received | null {
