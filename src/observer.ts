@@ -134,6 +134,7 @@ export class Observer implements AsyncIterable<Event> {
       throw error;
     }
     this.#pair = pair;
+    internals.adoptMonitorReader(pair);
     this.#reader = new BackgroundReader(
       pair,
       (frames) => this.#deliver(decodeEvent(frames)),

@@ -58,10 +58,21 @@ const resolved = Promise.resolve();
 const socketFinalizer = new FinalizationRegistry<
   { native: NativeState; context: Context }
 >(({ native, context }) => {
-  contextInternals(context).release(native);
-  if (context === defaultContext) closeNativeSocket(native);
-  else discardNativeSocket(native);
-  zmq().zmq_msg_close(native.msg);
+  const monitor = native.monitor;
+  // libzmq stops a socket's monitor when it destroys the socket, on its
+  // reaper thread, by sending a last event to the monitor's PAIR: if our end
+  // of that PAIR is gone by then, the send never completes and the reaper
+  // thread frees no socket ever again. So stop the monitor while our end is
+  // still open, then close both.
+  if (monitor?.handle != null && native.handle !== null) {
+    zmq().zmq_socket_monitor(native.handle, null as unknown as Uint8Array, 0);
+  }
+  for (const each of monitor === undefined ? [native] : [native, monitor]) {
+    contextInternals(context).release(each);
+    if (context === defaultContext) closeNativeSocket(each);
+    else discardNativeSocket(each);
+    zmq().zmq_msg_close(each.msg);
+  }
 });
 
 /** What socket subclasses and src/ modules may reach (not public API). */
@@ -91,6 +102,12 @@ export interface SocketInternals {
    * `[frame, metadata]`, with `read` building the metadata from the zmq_msg_t.
    */
   singleFrame(read: MetadataReader | null): void;
+  /**
+   * Makes `reader` (a PAIR in the same context, reading this socket's
+   * monitor) part of this socket's native lifetime: a finalizer closes both,
+   * this socket first.
+   */
+  adoptMonitorReader(reader: Socket): void;
 }
 
 /** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
@@ -240,6 +257,10 @@ export abstract class Socket {
       kind: socket.#kind,
       context: socket.#context,
       waits: socket.#waits,
+      adoptMonitorReader: (reader) => {
+        socketFinalizer.unregister(reader);
+        socket.#native.monitor = reader.#native;
+      },
       singleFrame: (read) => {
         socket.#singleFrame = true;
         socket.#readMetadata = read;

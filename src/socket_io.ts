@@ -52,6 +52,8 @@ export interface NativeState extends NativeSocket {
   poller: BigUint64Array | null;
   /** The descriptor the watcher polls (ZMQ_FD or the zmq_poller's), once known. */
   fd: number;
+  /** The PAIR reading this socket's monitor (socket.events), if any. */
+  monitor?: NativeState;
 }
 
 /** What a send or receive needs to know about its socket. */

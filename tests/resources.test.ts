@@ -91,6 +91,76 @@ describe("sockets dropped without close()", () => {
   );
 });
 
+describe("sockets with an observer, dropped without close()", () => {
+  test(
+    "1,500 of them (about 2.5 descriptors each, under a 1,024 limit): collected with their monitors, descriptors given back",
+    {
+      ...bounded,
+      skip: process.platform === "linux"
+        ? false
+        : "counts /proc/self/fd, which only Linux has",
+    },
+    async () => {
+      // libzmq stops a socket's monitor on its reaper thread; if the PAIR
+      // reading the monitor was closed first, that blocks the reaper for
+      // good and every later socket keeps its descriptors (EMFILE at ~345).
+      const result = await runScript(
+        `
+        import { readdirSync } from "node:fs";
+        import { Dealer, Pull, Push } from "${modUrl}";
+        const gc = globalThis.gc ?? (() => globalThis.Bun.gc(true));
+        const fds = () => readdirSync("/proc/self/fd").length;
+        const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+        const before = fds();
+        let peak = 0;
+        for (let round = 0; round < 15; round++) {
+          for (let index = 0; index < 100; index++) {
+            const socket = new Dealer();
+            socket.events; // starts libzmq's monitor of the socket
+            if (index % 2 === 0) socket.connect("tcp://127.0.0.1:9");
+          }
+          peak = Math.max(peak, fds());
+          for (let pass = 0; pass < 3; pass++) {
+            gc();
+            await turn();
+          }
+        }
+        for (let pass = 0; pass < 5; pass++) {
+          gc();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // The reaper still works: a new pair of sockets opens and talks.
+        const pull = new Pull({ receiveTimeout: 5000 });
+        pull.bindSync("inproc://after-observed");
+        const push = new Push();
+        push.connect("inproc://after-observed");
+        await push.send("still working");
+        const [reply] = await pull.receive();
+        pull.close();
+        push.close();
+        console.log(JSON.stringify({
+          before,
+          peak,
+          after: fds(),
+          reply: new TextDecoder().decode(reply),
+        }));
+      `,
+        { runtimeArgs: gcFlags, timeout: 100000 },
+      );
+      assert.equal(result.signal, null, describeEnd(result));
+      assert.equal(result.code, 0, describeEnd(result));
+      const summary = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+      assert.equal(summary.reply, "still working");
+      assert.ok(
+        summary.after < summary.before + 100,
+        `${
+          summary.after - summary.before
+        } descriptors still open (peak ${summary.peak})`,
+      );
+    },
+  );
+});
+
 describe("descriptors", () => {
   test(
     "200 sockets waiting on the watcher thread take no extra descriptors",
