@@ -75,6 +75,8 @@ export type { Message, MessageLike } from "./src/boundary.ts";
 export type { OperationOptions } from "./src/pending.ts";
 export { setBriefWait } from "./src/brief_wait.ts";
 export { Socket, type SocketConstructorOptions } from "./src/socket.ts";
+export type { Received } from "./src/socket_wait.ts";
+export type { MessageMetadata } from "./src/socket_io.ts";
 export {
   type OptionInputs,
   type OptionKeysFor,

@@ -10,18 +10,12 @@
  * @module
  */
 import type { Pointer } from "../ffi/backend.ts";
-import { DONTWAIT, MSG_T_SIZE, POLLIN, POLLOUT } from "../ffi/constants.ts";
+import { POLLIN, POLLOUT } from "../ffi/constants.ts";
 import type { Message } from "./boundary.ts";
-import {
-  closeNativeSocket,
-  Context,
-  context as defaultContext,
-  contextInternals,
-  discardNativeSocket,
-} from "./context.ts";
+import { Context, context as defaultContext } from "./context.ts";
 import { encodeEndpoint } from "./endpoint.ts";
 import { lastError, retryOnSignal, ZmqError, zmqError } from "./errors.ts";
-import { backend, zmq } from "./native.ts";
+import { zmq } from "./native.ts";
 import {
   checkWritable,
   encodeOption,
@@ -30,50 +24,24 @@ import {
   writeOption,
 } from "./option_codec.ts";
 import type { OptionName, SocketTypeName } from "./options.ts";
-import { type OperationOptions, operationSignal } from "./pending.ts";
+import type { OperationOptions } from "./pending.ts";
 import {
-  type Io,
   type MessageMetadata,
   type MetadataReader,
   type NativeState,
-  prepareMessage,
   readEvents,
-  receiveFrames,
-  receiveWithMetadata,
-  sendMessage as sendNow,
 } from "./socket_io.ts";
-import { type Received, releaseWaits, SocketWaits } from "./socket_wait.ts";
+import { SocketMessages } from "./socket_messages.ts";
+import { type Received, SocketWaits } from "./socket_wait.ts";
+import {
+  adoptMonitorReader,
+  closeNative,
+  openNative,
+} from "./socket_native.ts";
 import type { Observer } from "./observer.ts";
 import { refuseStructuredClone } from "./thread.ts";
 
 export type { MessageMetadata, OperationOptions, Received };
-
-const resolved = Promise.resolve();
-
-// A socket dropped without close() is closed here; close() unregisters it,
-// so nothing is freed twice. On the default context, which is never
-// terminated, the socket's linger is honoured: libzmq keeps delivering what
-// was queued in the background. Elsewhere what it still had to send is
-// dropped, so that the context, if it is dropped too, can terminate.
-const socketFinalizer = new FinalizationRegistry<
-  { native: NativeState; context: Context }
->(({ native, context }) => {
-  const monitor = native.monitor;
-  // libzmq stops a socket's monitor when it destroys the socket, on its
-  // reaper thread, by sending a last event to the monitor's PAIR: if our end
-  // of that PAIR is gone by then, the send never completes and the reaper
-  // thread frees no socket ever again. So stop the monitor while our end is
-  // still open, then close both.
-  if (monitor?.handle != null && native.handle !== null) {
-    zmq().zmq_socket_monitor(native.handle, null as unknown as Uint8Array, 0);
-  }
-  for (const each of monitor === undefined ? [native] : [native, monitor]) {
-    contextInternals(context).release(each);
-    if (context === defaultContext) closeNativeSocket(each);
-    else discardNativeSocket(each);
-    zmq().zmq_msg_close(each.msg);
-  }
-});
 
 /** What socket subclasses and src/ modules may reach (not public API). */
 export interface SocketInternals {
@@ -148,17 +116,13 @@ export interface SocketConstructorOptions {
  */
 export abstract class Socket {
   #native: NativeState;
-  #io: Io;
+  #messages: SocketMessages;
   #waits: SocketWaits;
   #context: Context;
   #kind: SocketTypeName;
   #written = new Map<string, unknown>();
-  #sendTimeout = -1;
-  #receiveTimeout = -1;
   #lentTo: string | null = null;
   #reclaim: ((reason: "socket" | "context") => void) | undefined;
-  #singleFrame = false;
-  #readMetadata: MetadataReader | null = null;
   // Bound or connected at least once (see the high-water marks in setOption).
   #attached = false;
   #observer: Observer | undefined;
@@ -183,25 +147,15 @@ export abstract class Socket {
     for (const name of Object.keys(settings)) {
       checkWritable(name, kind, this.constructor.name);
     }
-    const lib = zmq();
-    const handle = lib.zmq_socket(contextInternals(context).handle(), type);
-    if (handle === null) {
-      throw lastError("create socket", { socketType: this.constructor.name });
-    }
-    const msg = new BigUint64Array(new ArrayBuffer(MSG_T_SIZE));
-    lib.zmq_msg_init(msg);
-    const native: NativeState = {
-      handle,
-      msg,
-      msgAt: backend.pointerOf(msg),
-      slot: -1,
-      poller: null,
-      fd: -1,
-    };
-    native.beforeClose = () => releaseWaits(native);
+    const native = openNative(this, context, type, this.constructor.name);
     this.#native = native;
-    this.#io = { native, socketType: this.constructor.name };
-    this.#waits = new SocketWaits(this.#io, this);
+    const io = { native, socketType: this.constructor.name };
+    this.#waits = new SocketWaits(io, this);
+    this.#messages = new SocketMessages(
+      io,
+      this.#waits,
+      (operation) => this.#handle(operation),
+    );
     // The context holds `native`, so this must not hold the socket itself,
     // or a dropped socket could never be collected.
     const self = new WeakRef(this);
@@ -212,8 +166,6 @@ export abstract class Socket {
     this.#context = context;
     this.#kind = kind;
     refuseStructuredClone(this, "Socket");
-    contextInternals(context).adopt(native);
-    socketFinalizer.register(this, { native, context }, this);
     try {
       for (const [name, value] of Object.entries(settings)) {
         if (value !== undefined) this.setOption(name as OptionName, value);
@@ -257,13 +209,11 @@ export abstract class Socket {
       kind: socket.#kind,
       context: socket.#context,
       waits: socket.#waits,
-      adoptMonitorReader: (reader) => {
-        socketFinalizer.unregister(reader);
-        socket.#native.monitor = reader.#native;
-      },
+      adoptMonitorReader: (reader) =>
+        adoptMonitorReader(socket.#native, reader, reader.#native),
       singleFrame: (read) => {
-        socket.#singleFrame = true;
-        socket.#readMetadata = read;
+        socket.#messages.singleFrame = true;
+        socket.#messages.readMetadata = read;
         socket.#waits.readMetadata = read;
       },
     });
@@ -419,8 +369,10 @@ export abstract class Socket {
       this.constructor.name,
     );
     if (spec.access === "w") this.#written.set(name, value);
-    if (name === "sendTimeout") this.#sendTimeout = value as number;
-    if (name === "receiveTimeout") this.#receiveTimeout = value as number;
+    if (name === "sendTimeout") this.#messages.sendTimeout = value as number;
+    if (name === "receiveTimeout") {
+      this.#messages.receiveTimeout = value as number;
+    }
   }
 
   /**
@@ -444,42 +396,14 @@ export abstract class Socket {
     this.#waits.lookAgain();
   }
 
-  // ---- sending ---------------------------------------------------------
+  // ---- sending and receiving (src/socket_messages.ts) -----------------
 
-  // One message in one go: false when a non-blocking send would block.
-  #send(
-    message: Message,
-    flags: number,
-    metadata: MessageMetadata | undefined,
-  ): boolean {
-    this.#handle("send");
-    return sendNow(
-      this.#io,
-      message,
-      flags,
-      this.#sendTimeout,
-      metadata,
-      this.#singleFrame,
-    );
-  }
-
-  /**
-   * Sends a message if it can be queued now; returns false (sending nothing)
-   * when it would have to wait, or when awaited sends are still queued ahead.
-   * @internal
-   */
+  /** Sends a message if it can be queued now; false (nothing sent) otherwise. @internal */
   protected trySendMessage(
     message: Message,
     metadata?: MessageMetadata,
   ): boolean {
-    if (this.#waits.sending) {
-      prepareMessage(this.#io, message, metadata, this.#singleFrame, false); // still reject bad input
-      this.#handle("send");
-      return false;
-    }
-    const sent = this.#send(message, DONTWAIT, metadata);
-    this.#waits.lookAgain();
-    return sent;
+    return this.#messages.trySend(message, metadata);
   }
 
   /** Sends a message, blocking the thread up to sendTimeout. @internal */
@@ -487,15 +411,7 @@ export abstract class Socket {
     message: Message,
     metadata?: MessageMetadata,
   ): void {
-    if (this.#waits.sending) {
-      throw new ZmqError(
-        "EBUSY",
-        "sendSync cannot overtake awaited sends that are still queued",
-        { operation: "send" },
-      );
-    }
-    this.#send(message, 0, metadata);
-    this.#waits.lookAgain();
+    this.#messages.sendSync(message, metadata);
   }
 
   /** Sends a message, waiting without blocking the event loop. @internal */
@@ -504,108 +420,27 @@ export abstract class Socket {
     options?: OperationOptions,
     metadata?: MessageMetadata,
   ): Promise<void> {
-    try {
-      const signal = operationSignal(options);
-      const waits = this.#waits;
-      if (signal?.aborted) {
-        prepareMessage(this.#io, message, metadata, this.#singleFrame, false);
-        this.#handle("send");
-        return Promise.reject(signal.reason);
-      }
-      if (waits.canSendNow && this.#send(message, DONTWAIT, metadata)) {
-        waits.sentNow();
-        return resolved;
-      }
-      const queued = prepareMessage(
-        this.#io,
-        message,
-        metadata,
-        this.#singleFrame,
-        true,
-      );
-      this.#handle("send");
-      return waits.send(queued, signal, this.#sendTimeout);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  // ---- receiving -------------------------------------------------------
-
-  #receive(flags: number, timeout: number): Received | null {
-    return this.#readMetadata === null
-      ? receiveFrames(this.#io, flags, timeout)
-      : receiveWithMetadata(this.#io, this.#readMetadata, flags);
+    return this.#messages.send(message, options, metadata);
   }
 
   /** Receives a message if one is queued now; null otherwise. @internal */
   protected tryReceiveMessage(): Received | null {
-    this.#handle("receive");
-    if (this.#waits.receiving) return null;
-    const received = this.#receive(DONTWAIT, -1);
-    this.#waits.lookAgain();
-    return received;
+    return this.#messages.tryReceive();
   }
 
   /** Receives a message, blocking the thread up to receiveTimeout. @internal */
   protected receiveMessageSync(): Received {
-    this.#handle("receive");
-    if (this.#waits.receiving) {
-      throw new ZmqError(
-        "EBUSY",
-        "receiveSync cannot overtake awaited receives that are still waiting",
-        { operation: "receive" },
-      );
-    }
-    const received = this.#receive(0, this.#receiveTimeout)!;
-    this.#waits.lookAgain();
-    return received;
+    return this.#messages.receiveSync();
   }
 
   /** Receives a message, waiting without blocking the event loop. @internal */
   protected receiveMessage(options?: OperationOptions): Promise<Received> {
-    let signal: AbortSignal | undefined;
-    let received: Received | null;
-    try {
-      signal = operationSignal(options);
-      this.#handle("receive");
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      received = this.#waits.receiveNow();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return received !== null
-      ? Promise.resolve(received)
-      : this.#waits.receive(signal, this.#receiveTimeout);
+    return this.#messages.receive(options);
   }
 
-  /**
-   * The next step of `for await`: a message already queued resolves without
-   * an extra promise; a closed socket ends the iteration. @internal
-   */
+  /** The next step of `for await`; a closed socket ends it. @internal */
   protected nextMessage(): Promise<IteratorResult<Received, undefined>> {
-    const usable = this.#native.handle !== null && this.#lentTo === null;
-    let received: Received | null = null;
-    if (usable) {
-      try {
-        received = this.#waits.receiveNow();
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (received !== null) {
-      return Promise.resolve({ value: received, done: false });
-    }
-    const waiting = usable
-      ? this.#waits.receive(undefined, this.#receiveTimeout)
-      : this.receiveMessage(); // rejects with the closed/lent error
-    return waiting.then(
-      (value) => ({ value, done: false }),
-      (error) => {
-        if (this.closed) return { value: undefined, done: true };
-        throw error;
-      },
-    );
+    return this.#messages.next(() => this.closed);
   }
 
   // ---- closing ---------------------------------------------------------
@@ -621,8 +456,7 @@ export abstract class Socket {
     this.#waits.failAll(error);
     this.#observer?.socketClosed();
     if (reason === "context") {
-      socketFinalizer.unregister(this);
-      zmq().zmq_msg_close(this.#native.msg);
+      closeNative(this, this.#native, this.#context, true);
     }
   }
 
@@ -636,11 +470,8 @@ export abstract class Socket {
     if (native.handle === null) return;
     // Lent to another thread (a running Proxy): make it let go first.
     if (this.#lentTo !== null) this.#reclaim?.("socket");
-    socketFinalizer.unregister(this);
-    contextInternals(this.#context).release(native);
     this.#closed("close");
-    closeNativeSocket(native);
-    zmq().zmq_msg_close(native.msg);
+    closeNative(this, native, this.#context);
   }
 
   /** Same as {@link Socket.close}, for `using`. */

@@ -36,7 +36,17 @@ const pollerEvent = new BigUint64Array(4); // zmq_poller_event_t
 /** A queued send: checked frames the library owns, and draft metadata. */
 export type QueuedMessage = PreparedMessage;
 
-/** What a receive yields: frames, or a draft message with its metadata. */
+/**
+ * What the socket base class receives: the frames of a message, or for the
+ * draft single-frame sockets that carry metadata, `[frame, metadata]`.
+ * Socket classes give it their own type (`Uint8Array[]`, `RoutedMessage`).
+ *
+ * @example
+ * ```ts
+ * import type { Received } from "@zmq-ffi/zmq";
+ * const frames: Received = [new TextEncoder().encode("hello")];
+ * ```
+ */
 export type Received = Uint8Array[] | [Uint8Array, MessageMetadata];
 
 type Sender = Pending<void, QueuedMessage>;

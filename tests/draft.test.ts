@@ -586,7 +586,7 @@ describe("Radio and Dish", () => {
       assert.throws(() => dish.join(""), RangeError);
       assert.throws(() => dish.join("g".repeat(256)), RangeError);
       assert.throws(() => dish.join("é".repeat(128)), RangeError); // 256 bytes
-      assert.throws(() => dish.join("a\0b"), TypeError);
+      assert.throws(() => dish.join("a\0b"), RangeError); // a NUL would end the C string
       assert.throws(() => dish.join(7 as never), TypeError);
       // A bad name anywhere in the list: none of them is joined.
       assert.throws(() => dish.join("c", ""), RangeError);
@@ -796,8 +796,11 @@ describe("Peer", () => {
     using peer = new Peer();
     assert.throws(() => peer.connect(5 as never), TypeError);
     assert.throws(() => peer.connect(""), TypeError);
-    assert.throws(() => peer.connect("tcp://a\0b"), TypeError);
+    assert.throws(() => peer.connect("tcp://a\0b"), RangeError);
     assert.throws(() => peer.connect("nope://x"), zmqCode("EPROTONOSUPPORT"));
+    // The same endpoint check as every other connect: libzmq would take
+    // port 70000 modulo 65536.
+    assert.throws(() => peer.connect("tcp://h:70000"), zmqCode("EINVAL"));
     assert.throws(
       () => peer.connect("udp://127.0.0.1:5"),
       zmqCode("ENOCOMPATPROTO"),
