@@ -105,9 +105,11 @@ export {
   type RouterConnectOptions,
   type SocketOptions,
   Stream,
+  type StreamConnectOptions,
   Subscriber,
   type Writable,
   WritableSocket,
   XPublisher,
+  type XPublisherVerbosity,
   XSubscriber,
 } from "./src/sockets.ts";

@@ -1,0 +1,267 @@
+/**
+ * The zeromq.js-shaped Socket base: a main-API socket inside, with
+ * zeromq.js's constructor (`new Socket(type, options)`), its errors (with
+ * `address`), Buffer frames, and objects that refuse unknown properties.
+ *
+ * @module
+ */
+import type { Buffer } from "node:buffer";
+import { SocketType } from "../../ffi/constants.ts";
+import { ZmqError } from "../errors.ts";
+import type { Socket as MainSocket } from "../socket.ts";
+import {
+  Dealer as MainDealer,
+  Pair as MainPair,
+  Publisher as MainPublisher,
+  Pull as MainPull,
+  Push as MainPush,
+  type ReadableSocket,
+  Reply as MainReply,
+  Request as MainRequest,
+  Router as MainRouter,
+  Stream as MainStream,
+  Subscriber as MainSubscriber,
+  type WritableSocket,
+  XPublisher as MainXPublisher,
+  XSubscriber as MainXSubscriber,
+} from "../sockets.ts";
+import { type Context, innerContext, wrapContext } from "./context.ts";
+import { compatError, rethrow } from "./errors.ts";
+import { toBuffers } from "./frames.ts";
+import { createObserver, type Observer } from "./observer.ts";
+
+/** A received frame: a Node Buffer (so `toString()` gives the text). */
+export type Message = Buffer;
+
+/** One frame as `send` accepts it. */
+export type MessageLike =
+  | ArrayBufferView
+  | ArrayBuffer
+  | SharedArrayBuffer
+  | string
+  | null;
+
+// deno-lint-ignore no-explicit-any
+type MainClass = new (options: any) => MainSocket;
+
+const mainClasses: Record<number, MainClass> = {
+  [SocketType.PAIR]: MainPair,
+  [SocketType.PUB]: MainPublisher,
+  [SocketType.SUB]: MainSubscriber,
+  [SocketType.REQ]: MainRequest,
+  [SocketType.REP]: MainReply,
+  [SocketType.DEALER]: MainDealer,
+  [SocketType.ROUTER]: MainRouter,
+  [SocketType.PULL]: MainPull,
+  [SocketType.PUSH]: MainPush,
+  [SocketType.XPUB]: MainXPublisher,
+  [SocketType.XSUB]: MainXSubscriber,
+  [SocketType.STREAM]: MainStream,
+};
+
+/** The main-API socket inside a compat one. @internal */
+export let innerSocket: (socket: object) => MainSocket;
+
+/**
+ * The base of the zeromq.js-shaped socket classes. Use a concrete class
+ * (`Push`, `Router`, ...), or `new Socket(type, options)` with a libzmq
+ * socket type number as zeromq.js allows.
+ *
+ * Options are properties with zeromq.js's names; after construction the
+ * object is not extensible, so assigning a misspelt option throws a
+ * TypeError instead of doing nothing.
+ *
+ * @example
+ * ```ts
+ * import { Dealer } from "@zmq-ffi/zmq/compat";
+ * const sock = new Dealer({ routingId: "worker-1" });
+ * console.log(sock.routingId); // "worker-1"
+ * sock.close();
+ * ```
+ */
+export class Socket {
+  #inner: MainSocket;
+  #events: Observer | undefined;
+
+  /**
+   * Creates a socket of a libzmq type number (0 PAIR ... 11 STREAM) with
+   * the given options, set in order as properties.
+   */
+  constructor(type: number, options: object = {}) {
+    if (typeof type !== "number") {
+      throw new TypeError("Socket type must be a number");
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Options must be an object");
+    }
+    const MainClass = Object.hasOwn(mainClasses, type)
+      ? mainClasses[type]
+      : undefined;
+    if (MainClass === undefined) {
+      throw new ZmqError(
+        "EINVAL",
+        `Invalid argument: ${type} is not a socket type this entry supports (0 PAIR to 11 STREAM)`,
+        { operation: "create socket" },
+      );
+    }
+    const { context, ...settings } = options as Record<string, unknown>;
+    this.#inner = new MainClass(
+      context === undefined ? {} : { context: innerContext(context) },
+    );
+    Object.preventExtensions(this);
+    try {
+      for (const [name, value] of Object.entries(settings)) {
+        if (value !== undefined) {
+          (this as unknown as Record<string, unknown>)[name] = value;
+        }
+      }
+    } catch (error) {
+      this.#inner.close();
+      throw compatError(error);
+    }
+  }
+
+  static {
+    innerSocket = (socket) => {
+      if (!(socket instanceof Socket)) {
+        throw new TypeError("Socket must be a socket object");
+      }
+      return socket.#inner;
+    };
+  }
+
+  /** The event observer of this socket, made on first read. */
+  get events(): Observer {
+    this.#events ??= createObserver(this.#inner.events);
+    return this.#events;
+  }
+
+  /** The context this socket belongs to. */
+  get context(): Context {
+    return wrapContext(this.#inner.context);
+  }
+
+  /** True once the socket (or its context) was closed. */
+  get closed(): boolean {
+    return this.#inner.closed;
+  }
+
+  /** True when a message can be received now; false on a closed socket. */
+  get readable(): boolean {
+    if (this.#inner.closed) return false;
+    try {
+      return this.#inner.readable;
+    } catch (error) {
+      throw compatError(error);
+    }
+  }
+
+  /** True when a message can be sent now; false on a closed socket. */
+  get writable(): boolean {
+    if (this.#inner.closed) return false;
+    try {
+      return this.#inner.writable;
+    } catch (error) {
+      throw compatError(error);
+    }
+  }
+
+  /** Closes the socket; idempotent. Unsent messages are dropped (linger 0 by default). */
+  close(): void {
+    this.#inner.close();
+  }
+
+  /** Binds to an address; resolves when bound. Errors carry `address`. */
+  bind(address: string): Promise<void> {
+    return this.#inner.bind(address).catch(rethrow(address));
+  }
+
+  /** Stops listening on a bound address. */
+  unbind(address: string): Promise<void> {
+    return this.#inner.unbind(address).catch(rethrow(address));
+  }
+
+  /** Connects to an address; libzmq connects (and reconnects) in the background. */
+  connect(address: string): void {
+    try {
+      this.#inner.connect(address);
+    } catch (error) {
+      throw compatError(error, address);
+    }
+  }
+
+  /** Disconnects from an address given to {@link Socket.connect}. */
+  disconnect(address: string): void {
+    try {
+      this.#inner.disconnect(address);
+    } catch (error) {
+      throw compatError(error, address);
+    }
+  }
+}
+
+/** The sending side of a compat socket, as zeromq.js's `Writable`. */
+export interface Writable<
+  M extends MessageLike | MessageLike[] = MessageLike | MessageLike[],
+> {
+  /** Sends a message (one frame or an array of frames); resolves once queued. */
+  send(message: M): Promise<void>;
+}
+
+/** The receiving side of a compat socket, as zeromq.js's `Readable`. */
+export interface Readable<M extends object[] = Message[]> {
+  /** Receives the next message as Buffers. */
+  receive(): Promise<M>;
+  /** Iterates over incoming messages until the socket is closed. */
+  [Symbol.asyncIterator](): AsyncIterator<M, undefined>;
+}
+
+function send(this: Socket, message: MessageLike | MessageLike[]) {
+  const inner = innerSocket(this) as WritableSocket;
+  return inner.send(message).catch(rethrow());
+}
+
+function receive(this: Socket): Promise<Buffer[]> {
+  const inner = innerSocket(this) as ReadableSocket;
+  return inner.receive().then(toBuffers, rethrow());
+}
+
+function iterate(this: Socket): AsyncIterator<Buffer[], undefined> {
+  const messages = (innerSocket(this) as ReadableSocket)
+    [Symbol.asyncIterator]();
+  return {
+    next: () =>
+      messages.next().then(
+        (result) =>
+          result.done
+            ? { value: undefined, done: true }
+            : { value: toBuffers(result.value), done: false },
+        rethrow(),
+      ),
+    return: () => Promise.resolve({ value: undefined, done: true }),
+  };
+}
+
+/** Gives a compat class the sending and/or receiving methods. @internal */
+export function defineMethods(
+  // deno-lint-ignore no-explicit-any
+  socketClass: new (...args: any[]) => Socket,
+  methods: { send?: boolean; receive?: boolean },
+): void {
+  const prototype = socketClass.prototype as unknown as Record<
+    PropertyKey,
+    unknown
+  >;
+  const define = (key: PropertyKey, value: unknown) =>
+    Object.defineProperty(prototype, key, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  if (methods.send) define("send", send);
+  if (methods.receive) {
+    define("receive", receive);
+    define(Symbol.asyncIterator, iterate);
+  }
+}
