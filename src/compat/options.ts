@@ -112,20 +112,27 @@ function write(name: OptionName, value: unknown): unknown {
 }
 
 /**
- * Installs the option properties of socket type `kind` on a compat class,
+ * Installs the option properties of socket type `kind` (or those of every
+ * type, for "all") on a compat class,
  * each reading and writing the main-API socket that `inner` gives.
  */
 export function defineCompatOptions(
   // deno-lint-ignore no-explicit-any
   socketClass: abstract new (...args: any[]) => object,
-  kind: SocketTypeName,
+  kind: SocketTypeName | "all",
   inner: (socket: object) => MainSocket,
 ): void {
   const aliases = new Map<string, OptionName>(
     Object.entries(renamed) as [string, OptionName][],
   );
   const names = new Map<string, OptionName>();
-  for (const name of optionsFor(kind)) {
+  // "all": the options every socket type has (for the Socket base class).
+  const own = kind === "all"
+    ? (Object.keys(socketOptions) as OptionName[]).filter((name) =>
+      socketOptions[name].on === "all"
+    )
+    : optionsFor(kind);
+  for (const name of own) {
     if (!(Object.values(renamed) as string[]).includes(name)) {
       names.set(name, name);
     }

@@ -28,6 +28,7 @@ import {
 import { type Context, innerContext, wrapContext } from "./context.ts";
 import { compatError, rethrow } from "./errors.ts";
 import { toBuffers } from "./frames.ts";
+import { defineCompatOptions } from "./options.ts";
 import { createObserver, type Observer } from "./observer.ts";
 
 /** A received frame: a Node Buffer (so `toString()` gives the text). */
@@ -199,6 +200,9 @@ export class Socket {
     }
   }
 }
+
+// `new Socket(type)` has the options every socket type has, as in zeromq.js.
+defineCompatOptions(Socket, "all", innerSocket);
 
 /** The sending side of a compat socket, as zeromq.js's `Writable`. */
 export interface Writable<
