@@ -31,7 +31,20 @@
  *
  * @module
  */
-export { capability, version } from "./src/capability.ts";
+export { type Capabilities, capability, version } from "./src/capability.ts";
+export { type ErrorCode, ZmqError } from "./src/errors.ts";
+// The main API's option table, which the compat option types derive from.
+export {
+  type OptionKeysFor,
+  type OptionName,
+  type OptionProperties,
+  type OptionReadTypes,
+  type OptionWriteTypes,
+  socketOptions,
+  type SocketOptionTable,
+  type SocketTypeName,
+} from "./src/options.ts";
+export type { XPublisherVerbosity } from "./src/sockets.ts";
 export { type CurveKeyPair, curveKeyPair } from "./src/keys.ts";
 export { Context, context } from "./src/compat/context.ts";
 export { type CompatError } from "./src/compat/errors.ts";
@@ -39,16 +52,27 @@ export {
   type AuthError,
   type ErrnoError,
   type Event,
+  type EventAddress,
+  type EventError,
+  type EventFor,
+  type EventInterval,
   type EventOfType,
   type EventType,
   Observer,
+  type ProtocolErrorName,
   type ProtoError,
 } from "./src/compat/observer.ts";
 export {
   type CompatOptionsInit,
   type CompatOptionsOf,
+  type CompatReadOnlyKeys,
+  type CompatValue,
+  type CompatWritableKeys,
   type GssapiNameType,
+  type GssapiNameTypeOption,
+  type RenamedOptionName,
   type RenamedOptions,
+  type StringOptionName,
 } from "./src/compat/options.ts";
 export { Proxy } from "./src/compat/proxy.ts";
 export {

@@ -41,9 +41,26 @@ export interface ProtoError extends Error {
   code: ProtocolErrorName;
 }
 
-type EventAddress = { address: string };
-type EventError<E = ErrnoError> = { error: E };
-type EventFor<T extends EventType, D = unknown> = { type: T } & D;
+/** The endpoint an event is about. */
+export interface EventAddress {
+  /** The endpoint, e.g. "tcp://127.0.0.1:5555". */
+  address: string;
+}
+
+/** The error an `:error` event carries. */
+export interface EventError<E = ErrnoError> {
+  /** What went wrong. */
+  error: E;
+}
+
+/** The reconnect interval of a `connect:retry` event. */
+export interface EventInterval {
+  /** Milliseconds until the next attempt. */
+  interval: number;
+}
+
+/** One event type with its data. */
+export type EventFor<T extends EventType, D = unknown> = { type: T } & D;
 
 /** A socket event as zeromq.js v6 gives it. */
 export type Event =
@@ -53,7 +70,7 @@ export type Event =
   | EventFor<"bind:error", EventAddress & EventError>
   | EventFor<"connect", EventAddress>
   | EventFor<"connect:delay", EventAddress>
-  | EventFor<"connect:retry", EventAddress & { interval: number }>
+  | EventFor<"connect:retry", EventAddress & EventInterval>
   | EventFor<"close", EventAddress>
   | EventFor<"close:error", EventAddress & EventError>
   | EventFor<"disconnect", EventAddress>

@@ -24,37 +24,48 @@ const renamed = {
   interface: "bindToDevice",
 } as const;
 
-type Renamed = (typeof renamed)[keyof typeof renamed];
-
-const nameTypes = ["hostBased", "userName", "krb5Principal"] as const;
+/** The main-API option names that zeromq.js spells differently. */
+export type RenamedOptionName =
+  | "multicastMaxTransportDataUnitSize"
+  | "bindToDevice";
 
 /** The GSSAPI principal name types as zeromq.js names them. */
-export type GssapiNameType = (typeof nameTypes)[number];
+export type GssapiNameType = "hostBased" | "userName" | "krb5Principal";
 
-type StringOption = {
+const nameTypes: readonly GssapiNameType[] = [
+  "hostBased",
+  "userName",
+  "krb5Principal",
+];
+
+/** The names of the options whose values are strings. */
+export type StringOptionName = {
   [K in OptionName]: SocketOptionTable[K]["type"] extends "string" ? K
     : never;
 }[OptionName];
 
-type NameTypeOption =
+/** The GSSAPI options whose values are name types. */
+export type GssapiNameTypeOption =
   | "gssapiPrincipalNameType"
   | "gssapiServicePrincipalNameType";
 
 /** The value type of an option in zeromq.js. */
 export type CompatValue<K extends OptionName> = K extends "routingId"
   ? string | null
-  : K extends StringOption ? string | null
+  : K extends StringOptionName ? string | null
   : K extends "affinity" ? number
-  : K extends NameTypeOption ? GssapiNameType
+  : K extends GssapiNameTypeOption ? GssapiNameType
   : OptionProperties[K];
 
-type Writable<S extends SocketTypeName> = Exclude<
+/** The writable option names of socket type S that zeromq.js spells as we do. */
+export type CompatWritableKeys<S extends SocketTypeName> = Exclude<
   OptionKeysFor<S, "rw" | "w">,
-  Renamed
+  RenamedOptionName
 >;
-type ReadOnly<S extends SocketTypeName> = Exclude<
+/** The read-only option names of socket type S that zeromq.js spells as we do. */
+export type CompatReadOnlyKeys<S extends SocketTypeName> = Exclude<
   OptionKeysFor<S, "r">,
-  Renamed
+  RenamedOptionName
 >;
 
 /** The zeromq.js options a socket of type S has that zeromq.js renamed. */
@@ -67,13 +78,13 @@ export interface RenamedOptions {
 
 /** The option properties of a compat socket of type S. */
 export type CompatOptionsOf<S extends SocketTypeName> =
-  & Readonly<{ [K in ReadOnly<S>]: CompatValue<K> }>
-  & { [K in Writable<S>]: CompatValue<K> }
+  & Readonly<{ [K in CompatReadOnlyKeys<S>]: CompatValue<K> }>
+  & { [K in CompatWritableKeys<S>]: CompatValue<K> }
   & RenamedOptions;
 
 /** The options a compat socket of type S accepts at construction. */
 export type CompatOptionsInit<S extends SocketTypeName> = Partial<
-  & { [K in Writable<S>]: CompatValue<K> }
+  & { [K in CompatWritableKeys<S>]: CompatValue<K> }
   & RenamedOptions
 >;
 
