@@ -42,8 +42,9 @@ export type MessageLike =
   | string
   | null;
 
+/** A main-API socket class. @internal */
 // deno-lint-ignore no-explicit-any
-type MainClass = new (options: any) => MainSocket;
+export type MainClass = new (options: any) => MainSocket;
 
 const mainClasses: Record<number, MainClass> = {
   [SocketType.PAIR]: MainPair,
@@ -59,6 +60,11 @@ const mainClasses: Record<number, MainClass> = {
   [SocketType.XSUB]: MainXSubscriber,
   [SocketType.STREAM]: MainStream,
 };
+
+/** Lets `new Socket(type)` make a draft type (see ./draft.ts). @internal */
+export function registerSocketType(type: number, mainClass: MainClass): void {
+  mainClasses[type] = mainClass;
+}
 
 /** The main-API socket inside a compat one. @internal */
 export let innerSocket: (socket: object) => MainSocket;
