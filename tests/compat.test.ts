@@ -2,7 +2,9 @@
 // programs (tests/compat/*.ts) that run with only their import line pointing
 // at it. The same program files also run on Node against zeromq.js itself
 // (npm `zeromq@6`, which ships prebuilt binaries) when node and the npm
-// registry are there: that proves they are real zeromq.js programs.
+// registry are there: that proves they are real zeromq.js programs. The
+// install is kept in $TMPDIR/zmq-ffi-zeromq.js-6 between runs;
+// ZMQ_FFI_NO_ZEROMQJS=1 skips the Node runs.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -80,6 +82,20 @@ function check(name: string, result: ChildResult): void {
 }
 
 describe("zeromq.js programs on the compat entry", () => {
+  test("each program imports the library in one line, and only Node built-ins besides", async () => {
+    const { readFile } = await import("node:fs/promises");
+    for (const name of Object.keys(expected)) {
+      const source = await readFile(`${programs}${name}.ts`, "utf8");
+      const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)]
+        .map((match) => match[1]);
+      assert.deepEqual(
+        imports.filter((module) => !module.startsWith("node:")),
+        ["../../compat.ts"],
+        name,
+      );
+    }
+  });
+
   for (const name of Object.keys(expected)) {
     test(`${name} runs on ${runtime}`, SLOW, async () => {
       check(
@@ -286,6 +302,19 @@ describe("compat surface", () => {
     await assert.rejects(pending, { code: "EAGAIN" });
     assert.equal(pull.readable, false);
     assert.equal(pull.writable, false);
+  });
+
+  test("console.log shows the socket inside", () => {
+    const sock = new zmq.Dealer();
+    try {
+      const shown = (globalThis as { Deno?: { inspect(v: unknown): string } })
+        .Deno?.inspect(sock) ??
+        (globalThis as { Bun?: { inspect(v: unknown): string } }).Bun
+          ?.inspect(sock);
+      assert.match(shown ?? "Dealer", /Dealer/);
+    } finally {
+      sock.close();
+    }
   });
 
   test("new Socket(type, options) and the shared context", () => {

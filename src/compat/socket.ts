@@ -173,6 +173,18 @@ export class Socket {
     }
   }
 
+  /**
+   * How console.log shows the socket (Deno, Bun and Node all ask this
+   * symbol): as the main-API socket inside it, which is the same class.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options: unknown) => string,
+  ): string {
+    return inspect(this.#inner, options);
+  }
+
   /** Closes the socket; idempotent. Unsent messages are dropped (linger 0 by default). */
   close(): void {
     this.#inner.close();
