@@ -304,6 +304,28 @@ describe("compat surface", () => {
     assert.equal(pull.writable, false);
   });
 
+  test("options by ZMQ_ number: get/set{Bool,Int32,Int64,Uint64,String}Option", () => {
+    const sock = new zmq.Dealer({ routingId: "abc" });
+    const sub = new zmq.Subscriber();
+    try {
+      sock.setInt32Option(17, 100); // ZMQ_LINGER
+      assert.equal(sock.getInt32Option(17), 100);
+      assert.equal(sock.linger, 100);
+      assert.equal(sock.getStringOption(5), "abc"); // ZMQ_ROUTING_ID
+      assert.equal(sock.getStringOption(68), null); // ZMQ_SOCKS_PROXY, unset
+      sock.setBoolOption(39, true); // ZMQ_IMMEDIATE
+      assert.equal(sock.immediate, true);
+      assert.equal(sock.getInt64Option(22), -1); // ZMQ_MAXMSGSIZE
+      assert.equal(typeof sock.getUint64Option(4), "number"); // ZMQ_AFFINITY
+      assert.throws(() => sock.getInt32Option(9999), { code: "EINVAL" });
+      sub.setStringOption(6, "topic"); // ZMQ_SUBSCRIBE
+      assert.throws(() => sock.setStringOption(6, "topic"), { code: "EINVAL" });
+    } finally {
+      sock.close();
+      sub.close();
+    }
+  });
+
   test("console.log shows the socket inside", () => {
     const sock = new zmq.Dealer();
     try {

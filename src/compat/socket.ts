@@ -29,6 +29,7 @@ import { type Context, innerContext, wrapContext } from "./context.ts";
 import { compatError, rethrow } from "./errors.ts";
 import { toBuffers } from "./frames.ts";
 import { defineCompatOptions } from "./options.ts";
+import { getRawOption, setRawOption } from "./raw_options.ts";
 import { createObserver, type Observer } from "./observer.ts";
 
 /** A received frame: a Node Buffer (so `toString()` gives the text). */
@@ -188,6 +189,88 @@ export class Socket {
   /** Closes the socket; idempotent. Unsent messages are dropped (linger 0 by default). */
   close(): void {
     this.#inner.close();
+  }
+
+  /**
+   * Escape hatches by ZMQ_ option number, as zeromq.js has them (it calls
+   * them protected; they are callable all the same). Options outside the
+   * option table, other than ZMQ_SUBSCRIBE and ZMQ_UNSUBSCRIBE, are EINVAL.
+   *
+   * @example
+   * ```ts
+   * import { Dealer } from "@zmq-ffi/zmq/compat";
+   * const sock = new Dealer();
+   * sock.setInt32Option(17, 100); // ZMQ_LINGER
+   * console.log(sock.getInt32Option(17), sock.linger); // 100 100
+   * sock.close();
+   * ```
+   */
+  getBoolOption(option: number): boolean {
+    return this.#raw(() =>
+      getRawOption(this.#inner, "Bool", option) as boolean
+    );
+  }
+  /** Sets a boolean option by number: see {@link Socket.getBoolOption}. */
+  setBoolOption(option: number, value: boolean): void {
+    this.#raw(() => setRawOption(this.#inner, "Bool", option, value));
+  }
+  /** Reads an int option by number: see {@link Socket.getBoolOption}. */
+  getInt32Option(option: number): number {
+    return this.#raw(() =>
+      getRawOption(this.#inner, "Int32", option) as number
+    );
+  }
+  /** Sets an int option by number: see {@link Socket.getBoolOption}. */
+  setInt32Option(option: number, value: number): void {
+    this.#raw(() => setRawOption(this.#inner, "Int32", option, value));
+  }
+  /** Reads an unsigned int option by number: see {@link Socket.getBoolOption}. */
+  getUint32Option(option: number): number {
+    return this.#raw(() =>
+      getRawOption(this.#inner, "Uint32", option) as number
+    );
+  }
+  /** Sets an unsigned int option by number: see {@link Socket.getBoolOption}. */
+  setUint32Option(option: number, value: number): void {
+    this.#raw(() => setRawOption(this.#inner, "Uint32", option, value));
+  }
+  /** Reads an int64 option by number: see {@link Socket.getBoolOption}. */
+  getInt64Option(option: number): number {
+    return this.#raw(() =>
+      getRawOption(this.#inner, "Int64", option) as number
+    );
+  }
+  /** Sets an int64 option by number: see {@link Socket.getBoolOption}. */
+  setInt64Option(option: number, value: number): void {
+    this.#raw(() => setRawOption(this.#inner, "Int64", option, value));
+  }
+  /** Reads a uint64 option by number: see {@link Socket.getBoolOption}. */
+  getUint64Option(option: number): number {
+    return this.#raw(() =>
+      getRawOption(this.#inner, "Uint64", option) as number
+    );
+  }
+  /** Sets a uint64 option by number: see {@link Socket.getBoolOption}. */
+  setUint64Option(option: number, value: number): void {
+    this.#raw(() => setRawOption(this.#inner, "Uint64", option, value));
+  }
+  /** Reads a string option by number (null when unset): see {@link Socket.getBoolOption}. */
+  getStringOption(option: number): string | null {
+    return this.#raw(() =>
+      getRawOption(this.#inner, "String", option) as string | null
+    );
+  }
+  /** Sets a string option by number (null clears it): see {@link Socket.getBoolOption}. */
+  setStringOption(option: number, value: string | Buffer | null): void {
+    this.#raw(() => setRawOption(this.#inner, "String", option, value));
+  }
+
+  #raw<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      throw compatError(error);
+    }
   }
 
   /** Binds to an address; resolves when bound. Errors carry `address`. */
