@@ -511,6 +511,7 @@ export class XPublisher extends DuplexSocket {
    * ```
    */
   get verbosity(): XPublisherVerbosity {
+    this.getOption("verbose"); // throws EBADF on a closed socket, as options do
     return this.#verbosity;
   }
   set verbosity(value: XPublisherVerbosity) {
