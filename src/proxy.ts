@@ -173,6 +173,9 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
     this.capture = capture;
+    // A misspelt property (proxy.captur = ...) throws instead of doing
+    // nothing; subclasses with fields of their own stay extensible.
+    if (new.target === Proxy) Object.preventExtensions(this);
   }
 
   /** True from {@link Proxy.run} until the promise it returned settles. */

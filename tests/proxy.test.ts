@@ -426,6 +426,18 @@ describe("proxy misuse", () => {
     }
   });
 
+  test("a proxy refuses properties it does not have", () => {
+    const proxy = new Proxy(new Pull(), new Push());
+    try {
+      assert.throws(() => {
+        (proxy as unknown as Record<string, unknown>).captur = proxy.frontEnd;
+      }, TypeError);
+    } finally {
+      proxy.frontEnd.close();
+      proxy.backEnd.close();
+    }
+  });
+
   test("steering before run() throws EBADF", () => {
     const proxy = new Proxy(new Pull(), new Push());
     try {
