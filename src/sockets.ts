@@ -605,15 +605,7 @@ export class Stream extends DuplexSocket {
     // As in Router.connect: check the endpoint before libzmq keeps the id,
     // and never hand libzmq an id twice (it asserts on a taken one).
     encodeEndpoint("connect", endpoint, this.constructor.name);
-    if (typeof id !== "string" && !(id instanceof Uint8Array)) {
-      throw new TypeError("routingId must be a string or Uint8Array");
-    }
-    const bytes = toFrame(id);
-    if (bytes.length < 1 || bytes.length > 255) {
-      throw new RangeError(
-        `routingId must be 1 to 255 bytes, got ${bytes.length}`,
-      );
-    }
+    const bytes = ownedCopy(routingIdBytes(id, "routingId"));
     const key = bytes.join(",");
     if (this.#connectIds.has(key)) {
       throw new ZmqError(

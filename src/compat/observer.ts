@@ -8,13 +8,15 @@
  * @module
  */
 import { EventEmitter } from "node:events";
+// Loading src/observer.ts registers how `socket.events` makes its observer.
+import "../observer.ts";
+import type { Observer as MainObserver } from "../observer.ts";
 import {
   type Event as MainEvent,
   type EventType,
   HandshakeError,
-  type Observer as MainObserver,
   type ProtocolErrorName,
-} from "../observer.ts";
+} from "../observer_events.ts";
 import { compatError, rethrow } from "./errors.ts";
 
 export type { EventType, ProtocolErrorName };
