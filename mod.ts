@@ -107,9 +107,11 @@ export {
   type RouterConnectOptions,
   type SocketOptions,
   Stream,
+  type StreamConnectOptions,
   Subscriber,
   type Writable,
   WritableSocket,
   XPublisher,
+  type XPublisherVerbosity,
   XSubscriber,
 } from "./src/sockets.ts";

@@ -66,6 +66,26 @@ function releaseThread(thread: Worker): void {
   else thread.terminate();
 }
 
+// "front-end" or "back-end" when that socket is open but was never bound or
+// connected (its ZMQ_LAST_ENDPOINT is still empty); null otherwise. Closed
+// sockets, and sockets in use by another proxy, are left to the lend in
+// run(), which rejects with EBADF, ETERM or EBUSY.
+function unattachedSocket(frontEnd: Socket, backEnd: Socket): string | null {
+  let unattached: string | null = null;
+  const ends = [["front-end", frontEnd], ["back-end", backEnd]] as const;
+  for (const [name, socket] of ends) {
+    if (socket.closed) return null;
+    let endpoint: unknown;
+    try {
+      endpoint = socket.getOption("lastEndpoint");
+    } catch {
+      return null;
+    }
+    if (endpoint === "") unattached ??= name;
+  }
+  return unattached;
+}
+
 /** What one run() holds until the proxy thread has let go of the sockets. */
 interface Running {
   /** This thread's end of the inproc control pair. */
@@ -153,6 +173,9 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
     this.capture = capture;
+    // A misspelt property (proxy.captur = ...) throws instead of doing
+    // nothing; subclasses with fields of their own stay extensible.
+    if (new.target === Proxy) Object.preventExtensions(this);
   }
 
   /** True from {@link Proxy.run} until the promise it returned settles. */
@@ -164,7 +187,8 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
    * Starts proxying on a worker thread and resolves once the proxy was
    * terminated and its sockets are back on this thread. Rejects at once with
    * EBUSY if it is already running or a socket has awaited operations pending
-   * or is in use by another proxy, and with EBADF/ETERM if a socket is closed.
+   * or is in use by another proxy, with EINVAL if the front-end or back-end
+   * was never bound or connected, and with EBADF/ETERM if a socket is closed.
    */
   run(): Promise<void> {
     if (this.#running !== null) {
@@ -178,6 +202,18 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     }
     const sockets: Socket[] = [...new Set([this.frontEnd, this.backEnd])];
     if (this.capture !== undefined) sockets.push(this.capture);
+    // zmq_proxy on a socket that never bound or connected forwards nothing
+    // and would only end when a socket closes: refuse it, as zeromq.js does.
+    const unattached = unattachedSocket(this.frontEnd, this.backEnd);
+    if (unattached !== null) {
+      return Promise.reject(
+        new ZmqError(
+          "EINVAL",
+          `Cannot run: the ${unattached} socket is neither bound nor connected; bind() or connect() it first`,
+          { operation: "run proxy" },
+        ),
+      );
+    }
     const lent: SocketInternals[] = [];
     const pointers: bigint[] = [];
     let controlPeer: Pair | undefined;

@@ -488,11 +488,51 @@ defineOptions(Push, "push");
  * ```
  */
 export class XPublisher extends DuplexSocket {
+  #verbosity: XPublisherVerbosity = null;
+
   /** Creates an XPublisher socket with the given options. */
   constructor(options: SocketOptions<"xpub"> = {}) {
     super("xpub", SocketType.XPUB, options);
   }
+
+  /**
+   * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER as zeromq.js's one property: which
+   * duplicate subscription messages reach the application. `null` (libzmq's
+   * default) passes only the first subscribe and last unsubscribe of a prefix,
+   * `"allSubs"` every subscribe, `"allSubsUnsubs"` every subscribe and
+   * unsubscribe. Reads give the last value written.
+   *
+   * @example
+   * ```ts
+   * import { XPublisher } from "@zmq-ffi/zmq";
+   * const xpub = new XPublisher();
+   * xpub.verbosity = "allSubs"; // same as xpub.verbose = true
+   * xpub.close();
+   * ```
+   */
+  get verbosity(): XPublisherVerbosity {
+    this.getOption("verbose"); // throws EBADF on a closed socket, as options do
+    return this.#verbosity;
+  }
+  set verbosity(value: XPublisherVerbosity) {
+    // libzmq sets both flags from either option: XPUB_VERBOSE false clears
+    // the unsubscribe one too, so null needs one call.
+    if (value === null) this.setOption("verbose", false);
+    else if (value === "allSubs") this.setOption("verbose", true);
+    else if (value === "allSubsUnsubs") this.setOption("verboser", true);
+    else {
+      throw new TypeError(
+        `verbosity must be null, "allSubs" or "allSubsUnsubs", got ${
+          typeof value === "string" ? JSON.stringify(value) : typeof value
+        }`,
+      );
+    }
+    this.#verbosity = value;
+  }
 }
+
+/** The values of {@link XPublisher.verbosity}. */
+export type XPublisherVerbosity = null | "allSubs" | "allSubsUnsubs";
 /** The options of an {@link XPublisher} socket as typed properties. */
 export interface XPublisher extends SocketOptionsOf<"xpub"> {}
 defineOptions(XPublisher, "xpub");
@@ -533,10 +573,59 @@ defineOptions(XSubscriber, "xsub");
  * ```
  */
 export class Stream extends DuplexSocket {
+  #connectIds = new Set<string>();
+
   /** Creates a Stream socket with the given options. */
   constructor(options: SocketOptions<"stream"> = {}) {
     super("stream", SocketType.STREAM, options);
   }
+
+  /**
+   * Connects to a tcp endpoint, optionally naming the connection with a
+   * routing id (1 to 255 bytes) that then leads its messages instead of one
+   * libzmq makes up. Each routing id serves one connect() of this socket.
+   *
+   * @example
+   * ```ts
+   * import { Stream } from "@zmq-ffi/zmq";
+   * const stream = new Stream();
+   * stream.connect("tcp://127.0.0.1:8080", { routingId: "web" });
+   * // await stream.send(["web", "GET / HTTP/1.0\r\n\r\n"]);
+   * stream.close();
+   * ```
+   */
+  override connect(endpoint: string, options: StreamConnectOptions = {}): void {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        "Stream.connect options must be an object such as { routingId }",
+      );
+    }
+    const id = options.routingId;
+    if (id === undefined) return super.connect(endpoint);
+    // As in Router.connect: check the endpoint before libzmq keeps the id,
+    // and never hand libzmq an id twice (it asserts on a taken one).
+    encodeEndpoint("connect", endpoint, this.constructor.name);
+    const bytes = ownedCopy(routingIdBytes(id, "routingId"));
+    const key = bytes.join(",");
+    if (this.#connectIds.has(key)) {
+      throw new ZmqError(
+        "EEXIST",
+        `Stream.connect: the routing id ${
+          JSON.stringify(new TextDecoder().decode(bytes))
+        } was already given to a connection of this Stream; libzmq cannot reuse one`,
+        { operation: "connect", endpoint },
+      );
+    }
+    this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, bytes);
+    super.connect(endpoint);
+    this.#connectIds.add(key);
+  }
+}
+
+/** Options of {@link Stream.connect}. */
+export interface StreamConnectOptions {
+  /** The routing id that leads the messages of this connection. */
+  routingId?: string | Uint8Array;
 }
 /** The options of a {@link Stream} socket as typed properties. */
 export interface Stream extends SocketOptionsOf<"stream"> {}

@@ -9,7 +9,9 @@
 import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
+import { Buffer } from "node:buffer";
 import { capability, ZmqError } from "../mod.ts";
+import * as compatDraft from "../compat_draft.ts";
 import {
   Channel,
   Client,
@@ -943,6 +945,60 @@ describe("Datagram", () => {
           TypeError,
           what,
         );
+      }
+    },
+  );
+});
+
+describe("the compat entry's draft sockets (zeromq/draft)", () => {
+  test(
+    "Server/Client: Buffer frames and { routingId }",
+    needsDraft,
+    async () => {
+      const server = new compatDraft.Server({ receiveTimeout: 10000 });
+      const client = new compatDraft.Client({ receiveTimeout: 10000 });
+      try {
+        await server.bind("tcp://127.0.0.1:*");
+        client.connect(server.lastEndpoint!);
+        await client.send("ping");
+        const [request, { routingId }] = await server.receive();
+        assert.ok(Buffer.isBuffer(request));
+        assert.equal(request.toString(), "ping");
+        await server.send("pong", { routingId });
+        const [reply] = await client.receive();
+        assert.equal(reply.toString(), "pong");
+      } finally {
+        client.close();
+        server.close();
+      }
+    },
+  );
+
+  test(
+    "Radio/Dish: groups as Buffer or string, received as Buffer",
+    needsDraft,
+    async () => {
+      const radio = new compatDraft.Radio();
+      const dish = new compatDraft.Dish({ receiveTimeout: 10000 });
+      try {
+        await dish.bind("tcp://127.0.0.1:*");
+        dish.join(Buffer.from("weather"), "news");
+        radio.connect(dish.lastEndpoint!);
+        const received = dish.receive();
+        // A Radio drops what it sends before the Dish's join reaches it.
+        let arrived = false;
+        received.then(() => (arrived = true), () => {});
+        while (!arrived) {
+          await radio.send("sunny", { group: Buffer.from("weather") });
+          await within(received, 20, "the first message").catch(() => {});
+        }
+        const [message, { group }] = await received;
+        assert.equal(message.toString(), "sunny");
+        assert.ok(Buffer.isBuffer(group));
+        assert.equal(group.toString(), "weather");
+      } finally {
+        radio.close();
+        dish.close();
       }
     },
   );

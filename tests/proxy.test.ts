@@ -395,6 +395,49 @@ describe("proxy misuse", () => {
     }
   });
 
+  test("a socket never bound or connected is refused with EINVAL", async () => {
+    const { proxy, close } = await streamer();
+    const front = new Proxy(new Pull(), proxy.backEnd);
+    const back = new Proxy(proxy.frontEnd, new Push());
+    try {
+      await assert.rejects(front.run(), (error: ZmqError) => {
+        assert.equal(error.code, "EINVAL");
+        assert.match(
+          error.message,
+          /front-end socket is neither bound nor connected/,
+        );
+        return true;
+      });
+      await assert.rejects(back.run(), (error: ZmqError) => {
+        assert.equal(error.code, "EINVAL");
+        assert.match(
+          error.message,
+          /back-end socket is neither bound nor connected/,
+        );
+        return true;
+      });
+      assert.equal(front.running, false);
+      // Nothing was lent: the sockets still work here.
+      assert.equal(proxy.backEnd.trySend("after"), true);
+    } finally {
+      close();
+      front.frontEnd.close();
+      back.backEnd.close();
+    }
+  });
+
+  test("a proxy refuses properties it does not have", () => {
+    const proxy = new Proxy(new Pull(), new Push());
+    try {
+      assert.throws(() => {
+        (proxy as unknown as Record<string, unknown>).captur = proxy.frontEnd;
+      }, TypeError);
+    } finally {
+      proxy.frontEnd.close();
+      proxy.backEnd.close();
+    }
+  });
+
   test("steering before run() throws EBADF", () => {
     const proxy = new Proxy(new Pull(), new Push());
     try {

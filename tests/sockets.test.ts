@@ -301,3 +301,50 @@ describe("Stream", () => {
     }
   });
 });
+
+describe("Stream.connect with a routing id", () => {
+  test("the connection's messages lead with the given id; an id serves one connect", async () => {
+    using server = new Stream(timeouts);
+    using client = new Stream(timeouts);
+    await server.bind("tcp://127.0.0.1:*");
+    client.connect(server.lastEndpoint, { routingId: "web" });
+    // With notify on, the connect notification carries the id.
+    const [id, notification] = await client.receive();
+    assert.equal(text(id), "web");
+    assert.equal(notification.length, 0);
+    await client.send(["web", "ping"]);
+    const [, first] = await server.receive(); // the server's connect notification
+    assert.equal(first.length, 0);
+    const [, data] = await server.receive();
+    assert.equal(text(data), "ping");
+    assert.throws(
+      () => client.connect(server.lastEndpoint, { routingId: "web" }),
+      { code: "EEXIST" },
+    );
+    assert.throws(
+      () => client.connect(server.lastEndpoint, { routingId: "" }),
+      RangeError,
+    );
+  });
+});
+
+describe("XPublisher.verbosity", () => {
+  test("allSubs passes a second subscriber's duplicate subscription; a bad value is refused", async () => {
+    using xpub = new XPublisher(timeouts);
+    using first = new Subscriber();
+    using second = new Subscriber();
+    assert.equal(xpub.verbosity, null);
+    xpub.verbosity = "allSubs";
+    assert.equal(xpub.verbosity, "allSubs");
+    assert.throws(() => {
+      xpub.verbosity = "everything" as "allSubs";
+    }, TypeError);
+    await xpub.bind("tcp://127.0.0.1:*");
+    for (const sub of [first, second]) {
+      sub.connect(xpub.lastEndpoint);
+      sub.subscribe("topic");
+      const [subscription] = await xpub.receive();
+      assert.equal(text(subscription), "\x01topic");
+    }
+  });
+});

@@ -222,6 +222,19 @@ describe("sockets inside Worker threads", () => {
 });
 
 describe("contexts do not cross threads", () => {
+  test("spreading or listing a Socket's or Context's properties never throws; structuredClone still does", () => {
+    using socket = new Pull();
+    using context = new Context();
+    for (const value of [socket, context]) {
+      assert.deepEqual(Object.keys({ ...value }), [
+        "cannotBeSentToAnotherThread",
+      ]);
+      assert.equal(Object.values(value).length, 1);
+      assert.equal(Object.entries(value)[0][0], "cannotBeSentToAnotherThread");
+    }
+    assert.throws(() => structuredClone(socket), /another thread/);
+  });
+
   test(
     "inproc:// does not reach another thread: each thread has its own context",
     bounded,
