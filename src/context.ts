@@ -250,6 +250,8 @@ export class Context {
     }
     this.#options = { ...options };
     refuseStructuredClone(this, "Context");
+    // A misspelt option property throws instead of doing nothing.
+    if (new.target === Context) Object.preventExtensions(this);
   }
 
   /** What JSON.stringify shows of a context. */

@@ -19,7 +19,7 @@ import {
   type OperationOptions,
   stepUntilClosed,
 } from "./pending.ts";
-import { type Received, Socket, socketInternals } from "./socket.ts";
+import { type Received, sealed, Socket, socketInternals } from "./socket.ts";
 import type { MessageMetadata } from "./socket_io.ts";
 import {
   defineOptions,
@@ -240,6 +240,7 @@ export class Server extends RoutingSocket {
     requireDraft("Server");
     super("server", SocketType.SERVER, options);
     socketInternals(this).singleFrame(readRoutingId);
+    sealed(this, new.target, Server);
   }
 }
 /** The options of a {@link Server} socket as typed properties. */
@@ -267,6 +268,7 @@ export class Client extends DuplexSocket {
     requireDraft("Client");
     super("client", SocketType.CLIENT, options);
     socketInternals(this).singleFrame(null);
+    sealed(this, new.target, Client);
   }
 }
 /** The options of a {@link Client} socket as typed properties. */
@@ -296,6 +298,7 @@ export class Radio extends Socket {
     requireDraft("Radio");
     super("radio", SocketType.RADIO, options);
     socketInternals(this).singleFrame(null);
+    sealed(this, new.target, Radio);
   }
 
   /** Publishes a single-frame message to `group` (1-255 bytes). */
@@ -345,6 +348,7 @@ export class Dish extends Socket {
     requireDraft("Dish");
     super("dish", SocketType.DISH, options);
     socketInternals(this).singleFrame(readGroup);
+    sealed(this, new.target, Dish);
   }
 
   /** Joins groups (1-255 bytes each); joining a group twice throws EINVAL. */
@@ -416,6 +420,7 @@ export class Gather extends ReadableSocket {
     requireDraft("Gather");
     super("gather", SocketType.GATHER, options);
     socketInternals(this).singleFrame(null);
+    sealed(this, new.target, Gather);
   }
 }
 /** The options of a {@link Gather} socket as typed properties. */
@@ -443,6 +448,7 @@ export class Scatter extends WritableSocket {
     requireDraft("Scatter");
     super("scatter", SocketType.SCATTER, options);
     socketInternals(this).singleFrame(null);
+    sealed(this, new.target, Scatter);
   }
 }
 /** The options of a {@link Scatter} socket as typed properties. */
@@ -517,6 +523,7 @@ export class Datagram extends DuplexSocket {
   constructor(options: SocketOptions<"dgram"> = {}) {
     requireDraft("Datagram");
     super("dgram", SocketType.DGRAM, options);
+    sealed(this, new.target, Datagram);
   }
 
   /** Binds to an IPv4 `udp://ip:port` to receive there and send from there. */
@@ -620,6 +627,7 @@ export class Peer extends RoutingSocket {
     requireDraft("Peer");
     super("peer", SocketType.PEER, options);
     socketInternals(this).singleFrame(readRoutingId);
+    sealed(this, new.target, Peer);
   }
 
   /**
@@ -678,6 +686,7 @@ export class Channel extends DuplexSocket {
     requireDraft("Channel");
     super("channel", SocketType.CHANNEL, options);
     socketInternals(this).singleFrame(null);
+    sealed(this, new.target, Channel);
   }
 }
 /** The options of a {@link Channel} socket as typed properties. */

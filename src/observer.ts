@@ -140,6 +140,8 @@ export class Observer implements AsyncIterable<Event> {
       (frames) => this.#deliver(decodeEvent(frames)),
       () => this.#finish("context"),
     );
+    // A misspelt property throws instead of doing nothing.
+    if (new.target === Observer) Object.preventExtensions(this);
   }
 
   /** True once the observer ended: after `end`, after {@link Observer.close}, or when the socket's context closed. */

@@ -126,6 +126,8 @@ export class Poller {
   /** An empty poller; add targets with {@link Poller.add}. */
   constructor() {
     pollerFinalizer.register(this, this.#items, this);
+    // A misspelt property throws instead of doing nothing.
+    if (new.target === Poller) Object.preventExtensions(this);
   }
 
   /** The number of targets in the poller. */

@@ -91,6 +91,16 @@ export function registerObserverFactory(
 /** Reaches a socket's internals (for src/ modules only). */
 export let socketInternals: (socket: Socket) => SocketInternals;
 
+/**
+ * Ends the constructor of a library class: when `target` (new.target) is the
+ * class itself, the object becomes non-extensible, so that assigning a
+ * misspelt option (`sock.recieveTimeout = 5`) throws a TypeError instead of
+ * doing nothing. Subclasses written by users stay extensible. @internal
+ */
+export function sealed(object: object, target: unknown, own: unknown): void {
+  if (target === own) Object.preventExtensions(object);
+}
+
 /** What every socket constructor accepts besides its options. */
 export interface SocketConstructorOptions {
   /** The context to create the socket in (default: the shared {@link context}). */
@@ -126,6 +136,8 @@ export abstract class Socket {
   // Bound or connected at least once (see the high-water marks in setOption).
   #attached = false;
   #observer: Observer | undefined;
+  // For inspection: what this socket is bound and connected to.
+  #endpoints = new Map<string, ["bound" | "connected", string]>();
 
   /** @internal Use a concrete socket class. */
   protected constructor(
@@ -186,13 +198,15 @@ export abstract class Socket {
     return this.#native.handle === null;
   }
 
-  /** True when a message can be received now without waiting (ZMQ_EVENTS). */
+  /** True when a message can be received now without waiting (ZMQ_EVENTS); false once closed. */
   get readable(): boolean {
+    if (this.closed) return false;
     return (this.#events("readable") & POLLIN) !== 0;
   }
 
-  /** True when a message can be sent now without waiting (ZMQ_EVENTS). */
+  /** True when a message can be sent now without waiting (ZMQ_EVENTS); false once closed. */
   get writable(): boolean {
+    if (this.closed) return false;
     return (this.#events("writable") & POLLOUT) !== 0;
   }
 
@@ -294,6 +308,13 @@ export abstract class Socket {
   bindSync(endpoint: string): void {
     this.#endpointCall("bind", endpoint, zmq().zmq_bind);
     this.#attached = true;
+    let bound = endpoint;
+    try {
+      bound = this.getOption("lastEndpoint") as string; // the port picked for "*"
+    } catch {
+      // keep the endpoint as given
+    }
+    this.#endpoints.set(endpoint, ["bound", bound]);
   }
 
   /** Binds to an endpoint; resolves when bound (the zeromq.js form of {@link Socket.bindSync}). */
@@ -304,6 +325,7 @@ export abstract class Socket {
   /** Stops listening on a bound endpoint now. */
   unbindSync(endpoint: string): void {
     this.#endpointCall("unbind", endpoint, zmq().zmq_unbind);
+    this.#forgetEndpoint(endpoint);
   }
 
   /** Stops listening on a bound endpoint (the zeromq.js form of {@link Socket.unbindSync}). */
@@ -315,11 +337,20 @@ export abstract class Socket {
   connect(endpoint: string): void {
     this.#endpointCall("connect", endpoint, zmq().zmq_connect);
     this.#attached = true;
+    this.#endpoints.set(endpoint, ["connected", endpoint]);
   }
 
   /** Disconnects from an endpoint given to {@link Socket.connect}. */
   disconnect(endpoint: string): void {
     this.#endpointCall("disconnect", endpoint, zmq().zmq_disconnect);
+    this.#forgetEndpoint(endpoint);
+  }
+
+  #forgetEndpoint(endpoint: string): void {
+    if (this.#endpoints.delete(endpoint)) return;
+    for (const [given, [, actual]] of this.#endpoints) {
+      if (actual === endpoint) this.#endpoints.delete(given);
+    }
   }
 
   // zmq_bind, zmq_unbind, zmq_connect or zmq_disconnect on a checked endpoint.
@@ -482,6 +513,33 @@ export abstract class Socket {
   /** What JSON.stringify shows of a socket. */
   toJSON(): { type: string; closed: boolean } {
     return { type: this.constructor.name, closed: this.closed };
+  }
+
+  // What console.log shows (Deno.inspect, Bun.inspect, util.inspect): never
+  // option values, so never keys or passwords.
+  #describe(): string {
+    const list = (kind: "bound" | "connected") =>
+      JSON.stringify(
+        [...this.#endpoints.values()]
+          .filter(([how]) => how === kind)
+          .map(([, endpoint]) => endpoint),
+      );
+    const waits = this.#waits;
+    return `${this.constructor.name} { closed: ${this.closed}, bound: ${
+      list("bound")
+    }, connected: ${
+      list("connected")
+    }, pending: { sends: ${waits.pendingSends}, receives: ${waits.pendingReceives} } }`;
+  }
+
+  /** How Node's and Bun's inspection print a socket. @internal */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.#describe();
+  }
+
+  /** How Deno's inspection prints a socket. @internal */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.#describe();
   }
 }
 

@@ -88,6 +88,16 @@ export class SocketWaits {
     return this.#senders.length > 0 || this.#receivers.length > 0;
   }
 
+  /** How many awaited sends wait. */
+  get pendingSends(): number {
+    return this.#senders.length;
+  }
+
+  /** How many awaited receives wait. */
+  get pendingReceives(): number {
+    return this.#receivers.length;
+  }
+
   /** True while awaited sends wait (a try or sync send must not overtake them). */
   get sending(): boolean {
     return this.#senders.length > 0;

@@ -21,6 +21,7 @@ import {
 } from "./options.ts";
 import {
   type Received,
+  sealed,
   Socket,
   type SocketConstructorOptions,
 } from "./socket.ts";
@@ -193,6 +194,7 @@ export class Pair extends DuplexSocket {
   /** Creates a Pair socket with the given options. */
   constructor(options: SocketOptions<"pair"> = {}) {
     super("pair", SocketType.PAIR, options);
+    sealed(this, new.target, Pair);
   }
 }
 /** The options of a {@link Pair} socket as typed properties. */
@@ -215,6 +217,7 @@ export class Publisher extends WritableSocket {
   /** Creates a Publisher socket with the given options. */
   constructor(options: SocketOptions<"pub"> = {}) {
     super("pub", SocketType.PUB, options);
+    sealed(this, new.target, Publisher);
   }
 }
 /** The options of a {@link Publisher} socket as typed properties. */
@@ -257,6 +260,7 @@ export class Subscriber extends ReadableSocket {
   /** Creates a Subscriber socket with the given options. */
   constructor(options: SocketOptions<"sub"> = {}) {
     super("sub", SocketType.SUB, options);
+    sealed(this, new.target, Subscriber);
   }
 
   /** Subscribes to messages starting with each prefix; no argument subscribes to everything. */
@@ -319,6 +323,7 @@ export class Request extends DuplexSocket {
   /** Creates a Request socket with the given options. */
   constructor(options: SocketOptions<"req"> = {}) {
     super("req", SocketType.REQ, options);
+    sealed(this, new.target, Request);
   }
 }
 /** The options of a {@link Request} socket as typed properties. */
@@ -341,6 +346,7 @@ export class Reply extends DuplexSocket {
   /** Creates a Reply socket with the given options. */
   constructor(options: SocketOptions<"rep"> = {}) {
     super("rep", SocketType.REP, options);
+    sealed(this, new.target, Reply);
   }
 }
 /** The options of a {@link Reply} socket as typed properties. */
@@ -363,6 +369,7 @@ export class Dealer extends DuplexSocket {
   /** Creates a Dealer socket with the given options. */
   constructor(options: SocketOptions<"dealer"> = {}) {
     super("dealer", SocketType.DEALER, options);
+    sealed(this, new.target, Dealer);
   }
 }
 /** The options of a {@link Dealer} socket as typed properties. */
@@ -393,6 +400,7 @@ export class Router extends DuplexSocket {
   /** Creates a Router socket with the given options. */
   constructor(options: SocketOptions<"router"> = {}) {
     super("router", SocketType.ROUTER, options);
+    sealed(this, new.target, Router);
   }
 
   /** Connects to an endpoint, optionally naming the peer with a routing id. */
@@ -448,6 +456,7 @@ export class Pull extends ReadableSocket {
   /** Creates a Pull socket with the given options. */
   constructor(options: SocketOptions<"pull"> = {}) {
     super("pull", SocketType.PULL, options);
+    sealed(this, new.target, Pull);
   }
 }
 /** The options of a {@link Pull} socket as typed properties. */
@@ -469,6 +478,7 @@ export class Push extends WritableSocket {
   /** Creates a Push socket with the given options. */
   constructor(options: SocketOptions<"push"> = {}) {
     super("push", SocketType.PUSH, options);
+    sealed(this, new.target, Push);
   }
 }
 /** The options of a {@link Push} socket as typed properties. */
@@ -493,6 +503,7 @@ export class XPublisher extends DuplexSocket {
   /** Creates an XPublisher socket with the given options. */
   constructor(options: SocketOptions<"xpub"> = {}) {
     super("xpub", SocketType.XPUB, options);
+    sealed(this, new.target, XPublisher);
   }
 
   /**
@@ -554,6 +565,7 @@ export class XSubscriber extends DuplexSocket {
   /** Creates an XSubscriber socket with the given options. */
   constructor(options: SocketOptions<"xsub"> = {}) {
     super("xsub", SocketType.XSUB, options);
+    sealed(this, new.target, XSubscriber);
   }
 }
 /** The options of an {@link XSubscriber} socket as typed properties. */
@@ -578,6 +590,7 @@ export class Stream extends DuplexSocket {
   /** Creates a Stream socket with the given options. */
   constructor(options: SocketOptions<"stream"> = {}) {
     super("stream", SocketType.STREAM, options);
+    sealed(this, new.target, Stream);
   }
 
   /**
