@@ -7,177 +7,33 @@
  */
 import { clearTimeout, setTimeout } from "node:timers";
 import { SocketOption, SocketType } from "../ffi/constants.ts";
-import { ZmqError } from "./errors.ts";
-import { bytesArgument, type Message, ownedCopy } from "./boundary.ts";
-import { encodeEndpoint } from "./endpoint.ts";
-import { routingIdBytes } from "./option_codec.ts";
-import { asyncIterator, type OperationOptions } from "./pending.ts";
+import { bytesArgument } from "./boundary.ts";
+import type { SocketOptionsOf } from "./options.ts";
+import type { OperationOptions } from "./pending.ts";
+import { type Received, sealed } from "./socket.ts";
 import {
-  type OptionName,
-  optionsFor,
-  type SocketOptionsInit,
-  type SocketOptionsOf,
-  type SocketTypeName,
-} from "./options.ts";
-import {
-  type Received,
-  sealed,
-  Socket,
-  type SocketConstructorOptions,
-} from "./socket.ts";
+  defineOptions,
+  DuplexSocket,
+  ReadableSocket,
+  type SocketOptions,
+  WritableSocket,
+} from "./socket_bases.ts";
 
-/** Constructor options of a socket of type S: its writable options plus `context`. */
-export type SocketOptions<S extends SocketTypeName> =
-  & SocketOptionsInit<S>
-  & SocketConstructorOptions;
-
-/** The sending side of a socket. */
-export interface Writable {
-  /**
-   * Sends a message (one frame or an array of frames), resolving once libzmq
-   * has queued it. While the high-water mark is reached it waits without
-   * blocking the event loop, up to `sendTimeout` (then rejects with EAGAIN).
-   * Concurrent sends complete in call order.
-   */
-  send(message: Message, options?: OperationOptions): Promise<void>;
-  /** Sends a message if it can be queued now; false (nothing sent) if it would wait. */
-  trySend(message: Message): boolean;
-  /**
-   * Sends a message, blocking the calling thread (and so the event loop) up to
-   * `sendTimeout`. Meant for scripts and worker threads.
-   */
-  sendSync(message: Message): void;
-}
-
-/** The receiving side of a socket. */
-export interface Readable {
-  /**
-   * Receives the next message as an array of frames, waiting without blocking
-   * the event loop, up to `receiveTimeout` (then rejects with EAGAIN).
-   *
-   * Each frame is a copy that JavaScript owns. Small frames are views into a
-   * shared pool buffer (as Node's Buffer pool does): use the frame itself, or
-   * `frame.slice()`, rather than `frame.buffer`.
-   */
-  receive(options?: OperationOptions): Promise<Uint8Array[]>;
-  /** Receives a message if one is queued now; null otherwise. */
-  tryReceive(): Uint8Array[] | null;
-  /**
-   * Receives a message, blocking the calling thread (and so the event loop)
-   * up to `receiveTimeout`. Meant for scripts and worker threads.
-   */
-  receiveSync(): Uint8Array[];
-  /** Iterates over incoming messages until the socket is closed. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]>;
-}
-
-/**
- * Base of the socket types that only send (Push, Publisher).
- *
- * @example
- * ```ts
- * import { Push } from "@zmq-ffi/zmq";
- * const push = new Push();
- * push.connect("tcp://127.0.0.1:5557");
- * await push.send("work");
- * push.close();
- * ```
- */
-export abstract class WritableSocket extends Socket implements Writable {
-  /** Sends a message, waiting while the high-water mark is reached: see {@link Writable.send}. */
-  send(message: Message, options?: OperationOptions): Promise<void> {
-    return this.sendMessage(message, options);
-  }
-  /** Sends a message if it can be queued now: see {@link Writable.trySend}. */
-  trySend(message: Message): boolean {
-    return this.trySendMessage(message);
-  }
-  /** Sends a message, blocking the thread: see {@link Writable.sendSync}. */
-  sendSync(message: Message): void {
-    this.sendMessageSync(message);
-  }
-}
-
-/**
- * Base of the socket types that receive (Pull, Subscriber, and the duplex ones).
- *
- * @example
- * ```ts
- * import { Pull } from "@zmq-ffi/zmq";
- * const pull = new Pull();
- * await pull.bind("tcp://127.0.0.1:*");
- * const message = pull.tryReceive(); // null: nothing sent yet
- * pull.close();
- * ```
- */
-export abstract class ReadableSocket extends Socket implements Readable {
-  /** Receives the next message, waiting without blocking the event loop: see {@link Readable.receive}. */
-  receive(options?: OperationOptions): Promise<Uint8Array[]> {
-    return this.receiveMessage(options) as Promise<Uint8Array[]>;
-  }
-  /** Receives a message if one is queued now: see {@link Readable.tryReceive}. */
-  tryReceive(): Uint8Array[] | null {
-    return this.tryReceiveMessage() as Uint8Array[] | null;
-  }
-  /** Receives a message, blocking the thread: see {@link Readable.receiveSync}. */
-  receiveSync(): Uint8Array[] {
-    return this.receiveMessageSync() as Uint8Array[];
-  }
-  /** Iterates over incoming messages; ends quietly when the socket is closed. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]> {
-    return asyncIterator(
-      () =>
-        this.nextMessage() as Promise<IteratorResult<Uint8Array[], undefined>>,
-    );
-  }
-}
-
-/**
- * Base of the socket types that both send and receive.
- *
- * @example
- * ```ts
- * import { Pair } from "@zmq-ffi/zmq";
- * const a = new Pair();
- * const b = new Pair();
- * a.bindSync("inproc://pair-example");
- * b.connect("inproc://pair-example");
- * a.sendSync("ping");
- * console.log(new TextDecoder().decode(b.receiveSync()[0])); // "ping"
- * a.close();
- * b.close();
- * ```
- */
-export abstract class DuplexSocket extends ReadableSocket {}
-/** The sending methods of a duplex socket (shared with WritableSocket). */
-export interface DuplexSocket extends Writable {}
-for (const name of ["send", "trySend", "sendSync"] as const) {
-  Object.defineProperty(
-    DuplexSocket.prototype,
-    name,
-    Object.getOwnPropertyDescriptor(WritableSocket.prototype, name)!,
-  );
-}
-
-/** Installs the typed option properties of a socket type on its class. */
-export function defineOptions(
-  // deno-lint-ignore no-explicit-any
-  socketClass: abstract new (...args: any[]) => Socket,
-  kind: SocketTypeName,
-): void {
-  for (const name of optionsFor(kind)) {
-    Object.defineProperty(socketClass.prototype, name, {
-      get(this: Socket) {
-        return this.getOption(name as OptionName);
-      },
-      set(this: Socket, value: unknown) {
-        this.setOption(name as OptionName, value);
-      },
-      enumerable: false,
-      configurable: true,
-    });
-  }
-}
+export {
+  defineOptions,
+  DuplexSocket,
+  type Readable,
+  ReadableSocket,
+  type SocketOptions,
+  type Writable,
+  WritableSocket,
+} from "./socket_bases.ts";
+export {
+  Router,
+  type RouterConnectOptions,
+  Stream,
+  type StreamConnectOptions,
+} from "./routing_sockets.ts";
 
 /**
  * ZMQ_PAIR: an exclusive connection to one peer.
@@ -376,70 +232,6 @@ export class Dealer extends DuplexSocket {
 export interface Dealer extends SocketOptionsOf<"dealer"> {}
 defineOptions(Dealer, "dealer");
 
-/** Options of {@link Router.connect}. */
-export interface RouterConnectOptions {
-  /** The routing id to give the peer at the other end of this connection. */
-  routingId?: string | Uint8Array;
-}
-
-/**
- * ZMQ_ROUTER: receives each message prefixed with the routing id of its
- * sender, and sends a message to the peer named by its first frame.
- *
- * @example
- * ```ts
- * import { Router } from "@zmq-ffi/zmq";
- * const router = new Router({ mandatory: true });
- * await router.bind("tcp://127.0.0.1:*");
- * // for await (const [id, ...frames] of router) await router.send([id, "ok"]);
- * router.close();
- * ```
- */
-export class Router extends DuplexSocket {
-  #connectIds = new Set<string>();
-  /** Creates a Router socket with the given options. */
-  constructor(options: SocketOptions<"router"> = {}) {
-    super("router", SocketType.ROUTER, options);
-    sealed(this, new.target, Router);
-  }
-
-  /** Connects to an endpoint, optionally naming the peer with a routing id. */
-  override connect(endpoint: string, options: RouterConnectOptions = {}): void {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        "Router.connect options must be an object such as { routingId }",
-      );
-    }
-    if (options.routingId !== undefined) {
-      // libzmq keeps a routing id for the next connect if this one fails,
-      // and cannot clear it: check the endpoint before setting the id.
-      encodeEndpoint("connect", endpoint, this.constructor.name);
-      const bytes = ownedCopy(routingIdBytes(options.routingId, "routingId"));
-      // libzmq aborts the process (router.cpp: !has_out_pipe (routing_id))
-      // when a connect routing id is taken, even right after disconnect():
-      // each one serves one connect() of this Router.
-      const key = bytes.join(",");
-      if (this.#connectIds.has(key)) {
-        throw new ZmqError(
-          "EEXIST",
-          `Router.connect: the routing id ${
-            JSON.stringify(new TextDecoder().decode(bytes))
-          } was already given to a connection of this Router; libzmq cannot reuse one`,
-          { operation: "connect", endpoint },
-        );
-      }
-      this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, bytes);
-      super.connect(endpoint);
-      this.#connectIds.add(key);
-      return;
-    }
-    super.connect(endpoint);
-  }
-}
-/** The options of a {@link Router} socket as typed properties. */
-export interface Router extends SocketOptionsOf<"router"> {}
-defineOptions(Router, "router");
-
 /**
  * ZMQ_PULL: receives messages fairly from its Push peers.
  *
@@ -571,75 +363,3 @@ export class XSubscriber extends DuplexSocket {
 /** The options of an {@link XSubscriber} socket as typed properties. */
 export interface XSubscriber extends SocketOptionsOf<"xsub"> {}
 defineOptions(XSubscriber, "xsub");
-
-/**
- * ZMQ_STREAM: raw TCP. Each message is [connection id, data]; an empty data
- * frame means connect or disconnect.
- *
- * @example
- * ```ts
- * import { Stream } from "@zmq-ffi/zmq";
- * const stream = new Stream();
- * await stream.bind("tcp://127.0.0.1:*");
- * stream.close();
- * ```
- */
-export class Stream extends DuplexSocket {
-  #connectIds = new Set<string>();
-
-  /** Creates a Stream socket with the given options. */
-  constructor(options: SocketOptions<"stream"> = {}) {
-    super("stream", SocketType.STREAM, options);
-    sealed(this, new.target, Stream);
-  }
-
-  /**
-   * Connects to a tcp endpoint, optionally naming the connection with a
-   * routing id (1 to 255 bytes) that then leads its messages instead of one
-   * libzmq makes up. Each routing id serves one connect() of this socket.
-   *
-   * @example
-   * ```ts
-   * import { Stream } from "@zmq-ffi/zmq";
-   * const stream = new Stream();
-   * stream.connect("tcp://127.0.0.1:8080", { routingId: "web" });
-   * // await stream.send(["web", "GET / HTTP/1.0\r\n\r\n"]);
-   * stream.close();
-   * ```
-   */
-  override connect(endpoint: string, options: StreamConnectOptions = {}): void {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        "Stream.connect options must be an object such as { routingId }",
-      );
-    }
-    const id = options.routingId;
-    if (id === undefined) return super.connect(endpoint);
-    // As in Router.connect: check the endpoint before libzmq keeps the id,
-    // and never hand libzmq an id twice (it asserts on a taken one).
-    encodeEndpoint("connect", endpoint, this.constructor.name);
-    const bytes = ownedCopy(routingIdBytes(id, "routingId"));
-    const key = bytes.join(",");
-    if (this.#connectIds.has(key)) {
-      throw new ZmqError(
-        "EEXIST",
-        `Stream.connect: the routing id ${
-          JSON.stringify(new TextDecoder().decode(bytes))
-        } was already given to a connection of this Stream; libzmq cannot reuse one`,
-        { operation: "connect", endpoint },
-      );
-    }
-    this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, bytes);
-    super.connect(endpoint);
-    this.#connectIds.add(key);
-  }
-}
-
-/** Options of {@link Stream.connect}. */
-export interface StreamConnectOptions {
-  /** The routing id that leads the messages of this connection. */
-  routingId?: string | Uint8Array;
-}
-/** The options of a {@link Stream} socket as typed properties. */
-export interface Stream extends SocketOptionsOf<"stream"> {}
-defineOptions(Stream, "stream");

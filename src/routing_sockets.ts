@@ -1,0 +1,152 @@
+/**
+ * The socket types that name their connections: Router and Stream, whose
+ * `connect()` can give the peer a routing id of the program's choosing.
+ *
+ * @module
+ */
+import { SocketOption, SocketType } from "../ffi/constants.ts";
+import { ownedCopy } from "./boundary.ts";
+import { encodeEndpoint } from "./endpoint.ts";
+import { ZmqError } from "./errors.ts";
+import { routingIdBytes } from "./option_codec.ts";
+import type { SocketOptionsOf } from "./options.ts";
+import { sealed } from "./socket.ts";
+import {
+  defineOptions,
+  DuplexSocket,
+  type SocketOptions,
+} from "./socket_bases.ts";
+
+// libzmq keeps a connect routing id for the next connect if this one fails
+// and cannot clear it, and it aborts the process (router.cpp:
+// !has_out_pipe (routing_id)) when a connect routing id is taken, even right
+// after disconnect(): so the endpoint is checked before the id is set, and
+// each id serves one connect() of the socket.
+class ConnectRoutingIds {
+  #given = new Set<string>();
+
+  // The checked id bytes to set before connecting, or null without one.
+  take(
+    operation: string,
+    endpoint: string,
+    options: unknown,
+  ): Uint8Array | null {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `${operation} options must be an object such as { routingId }`,
+      );
+    }
+    const id = (options as { routingId?: unknown }).routingId;
+    if (id === undefined) return null;
+    encodeEndpoint("connect", endpoint, operation.split(".")[0]!);
+    const bytes = ownedCopy(routingIdBytes(id, "routingId"));
+    if (this.#given.has(bytes.join(","))) {
+      throw new ZmqError(
+        "EEXIST",
+        `${operation}: the routing id ${
+          JSON.stringify(new TextDecoder().decode(bytes))
+        } was already given to a connection of this socket; libzmq cannot reuse one`,
+        { operation: "connect", endpoint },
+      );
+    }
+    return bytes;
+  }
+
+  // After a successful connect with `bytes`.
+  given(bytes: Uint8Array): void {
+    this.#given.add(bytes.join(","));
+  }
+}
+
+/** Options of {@link Router.connect}. */
+export interface RouterConnectOptions {
+  /** The routing id to give the peer at the other end of this connection. */
+  routingId?: string | Uint8Array;
+}
+
+/**
+ * ZMQ_ROUTER: receives each message prefixed with the routing id of its
+ * sender, and sends a message to the peer named by its first frame.
+ *
+ * @example
+ * ```ts
+ * import { Router } from "@zmq-ffi/zmq";
+ * const router = new Router({ mandatory: true });
+ * await router.bind("tcp://127.0.0.1:*");
+ * // for await (const [id, ...frames] of router) await router.send([id, "ok"]);
+ * router.close();
+ * ```
+ */
+export class Router extends DuplexSocket {
+  #connectIds = new ConnectRoutingIds();
+  /** Creates a Router socket with the given options. */
+  constructor(options: SocketOptions<"router"> = {}) {
+    super("router", SocketType.ROUTER, options);
+    sealed(this, new.target, Router);
+  }
+
+  /** Connects to an endpoint, optionally naming the peer with a routing id. */
+  override connect(endpoint: string, options: RouterConnectOptions = {}): void {
+    const id = this.#connectIds.take("Router.connect", endpoint, options);
+    if (id === null) return super.connect(endpoint);
+    this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id);
+    super.connect(endpoint);
+    this.#connectIds.given(id);
+  }
+}
+/** The options of a {@link Router} socket as typed properties. */
+export interface Router extends SocketOptionsOf<"router"> {}
+defineOptions(Router, "router");
+
+/**
+ * ZMQ_STREAM: raw TCP. Each message is [connection id, data]; an empty data
+ * frame means connect or disconnect.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "@zmq-ffi/zmq";
+ * const stream = new Stream();
+ * await stream.bind("tcp://127.0.0.1:*");
+ * stream.close();
+ * ```
+ */
+export class Stream extends DuplexSocket {
+  #connectIds = new ConnectRoutingIds();
+
+  /** Creates a Stream socket with the given options. */
+  constructor(options: SocketOptions<"stream"> = {}) {
+    super("stream", SocketType.STREAM, options);
+    sealed(this, new.target, Stream);
+  }
+
+  /**
+   * Connects to a tcp endpoint, optionally naming the connection with a
+   * routing id (1 to 255 bytes) that then leads its messages instead of one
+   * libzmq makes up. Each routing id serves one connect() of this socket.
+   *
+   * @example
+   * ```ts
+   * import { Stream } from "@zmq-ffi/zmq";
+   * const stream = new Stream();
+   * stream.connect("tcp://127.0.0.1:8080", { routingId: "web" });
+   * // await stream.send(["web", "GET / HTTP/1.0\r\n\r\n"]);
+   * stream.close();
+   * ```
+   */
+  override connect(endpoint: string, options: StreamConnectOptions = {}): void {
+    const id = this.#connectIds.take("Stream.connect", endpoint, options);
+    if (id === null) return super.connect(endpoint);
+    this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id);
+    super.connect(endpoint);
+    this.#connectIds.given(id);
+  }
+}
+
+/** Options of {@link Stream.connect}. */
+export interface StreamConnectOptions {
+  /** The routing id that leads the messages of this connection. */
+  routingId?: string | Uint8Array;
+}
+/** The options of a {@link Stream} socket as typed properties. */
+export interface Stream extends SocketOptionsOf<"stream"> {}
+defineOptions(Stream, "stream");
