@@ -9,207 +9,44 @@
  * @module
  */
 import { SocketType } from "../ffi/constants.ts";
-import { frameBytes, type MessageLike, utf8 } from "./boundary.ts";
-import { capability } from "./capability.ts";
+import type { MessageLike } from "./boundary.ts";
+import {
+  checkGroup,
+  type GroupMessage,
+  groupName,
+  type GroupOptions,
+  type GroupSendOptions,
+  iterate,
+  readGroup,
+  readRoutingId,
+  requireDraft,
+  RoutingSocket,
+  withMetadata,
+} from "./draft_bases.ts";
 import { encodeEndpoint } from "./endpoint.ts";
 import { retryOnSignal, ZmqError } from "./errors.ts";
-import { backend, zmq } from "./native.ts";
-import {
-  asyncIterator,
-  type OperationOptions,
-  stepUntilClosed,
-} from "./pending.ts";
-import { type Received, sealed, Socket, socketInternals } from "./socket.ts";
-import type { MessageMetadata } from "./socket_io.ts";
+import { zmq } from "./native.ts";
+import type { OperationOptions } from "./pending.ts";
+import { sealed, Socket, socketInternals } from "./socket.ts";
 import {
   defineOptions,
   DuplexSocket,
   ReadableSocket,
   type SocketOptions,
   WritableSocket,
-} from "./sockets.ts";
+} from "./socket_bases.ts";
 import type { SocketOptionsOf, SocketTypeName } from "./options.ts";
 
-function requireDraft(name: string): void {
-  if (!capability.draft) {
-    throw new ZmqError(
-      "ENOTSUP",
-      `The ${name} socket type needs a libzmq built with the draft API (capability.draft is false). ` +
-        "Build libzmq with -DENABLE_DRAFTS=ON (see .ci/build-draft-libzmq.sh) and point ZMQ_LIBRARY_PATH at it.",
-      { operation: "create socket" },
-    );
-  }
-}
-
-// Groups are C strings of at most ZMQ_GROUP_MAX_LENGTH (255) bytes.
-function checkGroup(group: unknown): string {
-  if (typeof group !== "string") {
-    throw new TypeError(`group must be a string, got ${typeof group}`);
-  }
-  if (group.includes("\0")) {
-    throw new RangeError("group must not contain NUL");
-  }
-  const length = utf8(group, "group").length;
-  if (length === 0 || length > 255) {
-    throw new RangeError(`group must be 1 to 255 bytes, got ${length}`);
-  }
-  return group;
-}
-
-function groupName(group: unknown): Uint8Array {
-  return utf8(checkGroup(group) + "\0", "group");
-}
-
-function checkRoutingId(operation: string, options: unknown): number {
-  const routingId = (options as { routingId?: unknown } | undefined)
-    ?.routingId;
-  if (typeof routingId !== "number") {
-    throw new TypeError(
-      `${operation} needs { routingId }: the number a received message carried or Peer.connect returned, got ${typeof routingId}`,
-    );
-  }
-  if (
-    !Number.isInteger(routingId) || routingId < 1 || routingId > 0xffffffff
-  ) {
-    throw new RangeError(
-      `routingId must be an integer from 1 to 4294967295, got ${routingId}`,
-    );
-  }
-  return routingId;
-}
-
-const readRoutingId = (msg: BigUint64Array): MessageMetadata => ({
-  routingId: zmq().zmq_msg_routing_id!(msg),
-});
-
-const readGroup = (msg: BigUint64Array): MessageMetadata => ({
-  group: backend.readCString(zmq().zmq_msg_group!(msg)),
-});
-
-// The async iterator of a socket whose receive() gives T.
-function iterate<T>(
-  socket: Socket,
-  receive: () => Promise<T>,
-): AsyncIterableIterator<T> {
-  return asyncIterator(() => stepUntilClosed(receive, () => socket.closed));
-}
-
-// A single-frame draft message as received: [frame, metadata].
-function withMetadata<M extends MessageMetadata>(
-  received: Received,
-): [Uint8Array, M] {
-  const [frame, metadata] = received;
-  if (!(frame instanceof Uint8Array) || metadata instanceof Uint8Array) {
-    throw new Error("zmq-ffi: a draft socket received no metadata");
-  }
-  return [frame, (metadata ?? {}) as M];
-}
-
-/** The peer a {@link Server} or {@link Peer} message came from or goes to. */
-export interface RoutingOptions {
-  /** The peer's routing id: a non-zero 32-bit unsigned integer chosen by libzmq. */
-  routingId: number;
-}
-
-/** Options of `send` on a {@link Server} or {@link Peer}: the peer, and an optional abort signal. */
-export interface RoutedSendOptions extends RoutingOptions, OperationOptions {}
-
-/** A message received by a {@link Server} or {@link Peer}: its one frame and who sent it. */
-export type RoutedMessage = [message: Uint8Array, options: RoutingOptions];
-
-/** The group a {@link Dish} message was published to. */
-export interface GroupOptions {
-  /** The group name (1-255 bytes of UTF-8). */
-  group: string;
-}
-
-/** Options of {@link Radio.send}: the group, and an optional abort signal. */
-export interface GroupSendOptions extends GroupOptions, OperationOptions {}
-
-/** A message received by a {@link Dish}: its one frame and its group. */
-export type GroupMessage = [message: Uint8Array, options: GroupOptions];
-
-/**
- * The base of {@link Server} and {@link Peer}: single-frame messages, each
- * received with the routing id of its sender and sent to a routing id.
- *
- * @example
- * ```ts
- * import { capability } from "@zmq-ffi/zmq";
- * import { type RoutingSocket, Server } from "@zmq-ffi/zmq/draft";
- * async function echo(socket: RoutingSocket) {
- *   for await (const [message, { routingId }] of socket) {
- *     await socket.send(message, { routingId });
- *   }
- * }
- * if (capability.draft) {
- *   const server = new Server();
- *   await server.bind("tcp://127.0.0.1:*");
- *   echo(server); // ends when the socket is closed
- *   server.close();
- * }
- * ```
- */
-export abstract class RoutingSocket extends Socket {
-  /**
-   * Sends a single-frame message to the peer with `routingId`, waiting
-   * without blocking the event loop while its queue is full (up to
-   * `sendTimeout`). Rejects with EHOSTUNREACH when no such peer is connected.
-   */
-  send(message: MessageLike, options: RoutedSendOptions): Promise<void> {
-    try {
-      const routingId = checkRoutingId(
-        `${this.constructor.name}.send`,
-        options,
-      );
-      return this.sendMessage(message, options, { routingId });
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** Sends a message to `routingId` if it can be queued now; false (nothing sent) if it would wait. */
-  trySend(message: MessageLike, options: RoutingOptions): boolean {
-    const routingId = checkRoutingId(
-      `${this.constructor.name}.trySend`,
-      options,
-    );
-    return this.trySendMessage(message, { routingId });
-  }
-
-  /** Sends a message to `routingId`, blocking the thread up to `sendTimeout`. */
-  sendSync(message: MessageLike, options: RoutingOptions): void {
-    const routingId = checkRoutingId(
-      `${this.constructor.name}.sendSync`,
-      options,
-    );
-    this.sendMessageSync(message, { routingId });
-  }
-
-  /**
-   * Receives the next message as `[frame, { routingId }]`, waiting without
-   * blocking the event loop (up to `receiveTimeout`).
-   */
-  receive(options?: OperationOptions): Promise<RoutedMessage> {
-    return this.receiveMessage(options).then(withMetadata<RoutingOptions>);
-  }
-
-  /** Receives a message if one is queued now; null otherwise. */
-  tryReceive(): RoutedMessage | null {
-    const received = this.tryReceiveMessage();
-    return received === null ? null : withMetadata<RoutingOptions>(received);
-  }
-
-  /** Receives a message, blocking the thread up to `receiveTimeout`. */
-  receiveSync(): RoutedMessage {
-    return withMetadata<RoutingOptions>(this.receiveMessageSync());
-  }
-
-  /** Iterates over incoming messages; ends quietly when the socket is closed. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<RoutedMessage> {
-    return iterate(this, () => this.receive());
-  }
-}
+export {
+  type GroupMessage,
+  type GroupOptions,
+  type GroupSendOptions,
+  type RoutedMessage,
+  type RoutedSendOptions,
+  type RoutingOptions,
+  RoutingSocket,
+} from "./draft_bases.ts";
+export { Datagram, type DatagramMessage } from "./datagram.ts";
 
 /**
  * ZMQ_SERVER (draft): talks to many {@link Client} sockets. Each received
@@ -454,150 +291,6 @@ export class Scatter extends WritableSocket {
 /** The options of a {@link Scatter} socket as typed properties. */
 export interface Scatter extends SocketOptionsOf<"scatter"> {}
 
-/** A datagram to send: the destination `"ip:port"` (IPv4) and the payload. */
-export type DatagramMessage = readonly [
-  address: string | Uint8Array,
-  payload: MessageLike,
-];
-
-const ipv4Address = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
-
-// libzmq silently drops a datagram whose address it cannot parse: refuse it.
-function datagramFrames(message: unknown): [Uint8Array, Uint8Array] {
-  if (!Array.isArray(message) || message.length !== 2) {
-    throw new TypeError(
-      'Datagram messages are [address, payload] with the address as "ip:port"',
-    );
-  }
-  const address = frameBytes(message[0], 0);
-  const text = new TextDecoder().decode(address);
-  const parts = ipv4Address.exec(text);
-  if (
-    parts === null || parts.slice(1, 5).some((part) => Number(part) > 255) ||
-    Number(parts[5]) < 1 || Number(parts[5]) > 65535
-  ) {
-    throw new TypeError(
-      `Datagram address must be an IPv4 "ip:port" such as "127.0.0.1:5555", got ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return [address, frameBytes(message[1], 1)];
-}
-
-// libzmq 4.3 puts the address in the frame as a C string: drop its NUL.
-// (Datagram is multipart: its messages carry no metadata.)
-function withoutNul(received: Received): Uint8Array[] {
-  const message = received as Uint8Array[];
-  const address = message[0];
-  if (address?.[address.length - 1] === 0) {
-    message[0] = address.subarray(0, address.length - 1);
-  }
-  return message;
-}
-
-/**
- * ZMQ_DGRAM (draft): raw UDP datagrams. Each message is `[address, payload]`:
- * received ones name the sender as `"ip:port"`, sent ones the destination.
- * libzmq 4.3 only binds these sockets (connect is ENOCOMPATPROTO): bind an
- * IPv4 `udp://ip:port` first; the socket receives there and sends from there.
- * Not thread-safe (it has a ZMQ_FD like the classic types).
- *
- * @example
- * ```ts
- * import { capability } from "@zmq-ffi/zmq";
- * import { Datagram } from "@zmq-ffi/zmq/draft";
- * if (capability.draft) {
- *   const dgram = new Datagram();
- *   await dgram.bind("udp://127.0.0.1:5558");
- *   await dgram.send(["127.0.0.1:5559", "hello"]);
- *   // const [from, payload] = await dgram.receive();
- *   dgram.close();
- * }
- * ```
- */
-export class Datagram extends DuplexSocket {
-  #bound = false;
-
-  /** Creates a Datagram socket; throws ZmqError ENOTSUP without capability.draft. */
-  constructor(options: SocketOptions<"dgram"> = {}) {
-    requireDraft("Datagram");
-    super("dgram", SocketType.DGRAM, options);
-    sealed(this, new.target, Datagram);
-  }
-
-  /** Binds to an IPv4 `udp://ip:port` to receive there and send from there. */
-  override bindSync(endpoint: string): void {
-    super.bindSync(endpoint);
-    this.#bound = true;
-  }
-
-  /** Stops using the bound address; sending then needs a new bind. */
-  override unbindSync(endpoint: string): void {
-    super.unbindSync(endpoint);
-    this.#bound = false;
-  }
-
-  // libzmq 4.3 fails a send without a bound address with a stale errno, so a
-  // blocking send could wait forever: refuse it.
-  #frames(message: unknown): Uint8Array[] {
-    const frames = datagramFrames(message);
-    if (!this.#bound && !this.closed) {
-      throw new ZmqError(
-        "ENOTCONN",
-        'Datagram sockets must bind (e.g. "udp://127.0.0.1:5558") before they can send',
-        { operation: "send" },
-      );
-    }
-    return frames;
-  }
-
-  /** Sends `[address, payload]` to the IPv4 `"ip:port"` address, waiting while the queue is full. */
-  override send(
-    message: DatagramMessage,
-    options?: OperationOptions,
-  ): Promise<void> {
-    try {
-      return this.sendMessage(this.#frames(message), options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** Sends `[address, payload]` if it can be queued now; false otherwise. */
-  override trySend(message: DatagramMessage): boolean {
-    return this.trySendMessage(this.#frames(message));
-  }
-
-  /** Sends `[address, payload]`, blocking the thread up to `sendTimeout`. */
-  override sendSync(message: DatagramMessage): void {
-    this.sendMessageSync(this.#frames(message));
-  }
-
-  /** Receives the next datagram as `[address, payload]`, the address as `"ip:port"` bytes. */
-  override receive(options?: OperationOptions): Promise<Uint8Array[]> {
-    return this.receiveMessage(options).then(withoutNul);
-  }
-
-  /** Receives a datagram if one is queued now; null otherwise. */
-  override tryReceive(): Uint8Array[] | null {
-    const message = this.tryReceiveMessage();
-    return message === null ? null : withoutNul(message);
-  }
-
-  /** Receives a datagram, blocking the thread up to `receiveTimeout`. */
-  override receiveSync(): Uint8Array[] {
-    return withoutNul(this.receiveMessageSync());
-  }
-
-  /** Iterates over incoming datagrams; ends quietly when the socket is closed. */
-  override [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array[]> {
-    return iterate(this, () => this.receive());
-  }
-}
-/** The options of a {@link Datagram} socket as typed properties. */
-export interface Datagram extends SocketOptionsOf<"dgram"> {}
-
 /**
  * ZMQ_PEER (draft): talks to other Peer sockets, each addressed by routing
  * id. {@link Peer.connect} returns the routing id of the peer it connects to,
@@ -699,7 +392,6 @@ const draftClasses: [Parameters<typeof defineOptions>[0], SocketTypeName][] = [
   [Dish, "dish"],
   [Gather, "gather"],
   [Scatter, "scatter"],
-  [Datagram, "dgram"],
   [Peer, "peer"],
   [Channel, "channel"],
 ];
