@@ -6,7 +6,9 @@
  * @module
  */
 import { cString } from "./boundary.ts";
-import { zmqError } from "./errors.ts";
+import type { Pointer } from "../ffi/backend.ts";
+import { retryOnSignal, zmqError } from "./errors.ts";
+import { zmq } from "./native.ts";
 import { multicastProblem } from "./pgm.ts";
 
 const transports = new Set([
@@ -72,4 +74,69 @@ function endpointProblem(
   const port = address.slice(colon + 1).split("/")[0]!;
   if (port === "*" || port === "!") return null;
   return /^[0-9]{1,5}$/.test(port) && Number(port) <= 65535 ? null : "EINVAL";
+}
+
+/** The libzmq call behind bind, unbind, connect and disconnect. */
+type EndpointCall = (handle: Pointer, address: Uint8Array) => number;
+
+/**
+ * A socket's bind, unbind, connect and disconnect: the check, the call
+ * (repeated after EINTR), and what it is bound and connected to now (for
+ * inspection).
+ */
+export class SocketEndpoints {
+  // Endpoint as given -> how, and the endpoint libzmq reports (the port
+  // picked for "tcp://127.0.0.1:*").
+  #endpoints = new Map<string, ["bound" | "connected", string]>();
+  readonly #socketType: string;
+
+  constructor(socketType: string) {
+    this.#socketType = socketType;
+  }
+
+  /**
+   * Checks `endpoint` and calls libzmq on `handle()`'s socket; `failed`
+   * builds the error from zmq_errno().
+   */
+  call(
+    operation: "bind" | "unbind" | "connect" | "disconnect",
+    endpoint: string,
+    handle: (operation: string) => Pointer,
+    failed: (operation: string, endpoint: string) => Error,
+  ): void {
+    const address = encodeEndpoint(operation, endpoint, this.#socketType);
+    const socket = handle(operation);
+    const lib = zmq();
+    const call: EndpointCall = operation === "bind"
+      ? lib.zmq_bind
+      : operation === "unbind"
+      ? lib.zmq_unbind
+      : operation === "connect"
+      ? lib.zmq_connect
+      : lib.zmq_disconnect;
+    if (retryOnSignal(() => call(socket, address), (rc) => rc !== 0)) {
+      throw failed(operation, endpoint);
+    }
+    if (operation === "bind" || operation === "connect") {
+      const how = operation === "bind" ? "bound" : "connected";
+      this.#endpoints.set(endpoint, [how, endpoint]);
+    } else if (!this.#endpoints.delete(endpoint)) {
+      for (const [given, [, actual]] of this.#endpoints) {
+        if (actual === endpoint) this.#endpoints.delete(given);
+      }
+    }
+  }
+
+  /** Records the endpoint libzmq reports for a bind (lastEndpoint). */
+  resolved(endpoint: string, actual: string): void {
+    const entry = this.#endpoints.get(endpoint);
+    if (entry !== undefined) entry[1] = actual;
+  }
+
+  /** The endpoints bound or connected now. */
+  list(how: "bound" | "connected"): string[] {
+    return [...this.#endpoints.values()]
+      .filter(([kind]) => kind === how)
+      .map(([, endpoint]) => endpoint);
+  }
 }

@@ -13,9 +13,8 @@ import type { Pointer } from "../ffi/backend.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
 import type { Message } from "./boundary.ts";
 import { Context, context as defaultContext } from "./context.ts";
-import { encodeEndpoint } from "./endpoint.ts";
-import { lastError, retryOnSignal, ZmqError, zmqError } from "./errors.ts";
-import { zmq } from "./native.ts";
+import { SocketEndpoints } from "./endpoint.ts";
+import { lastError, ZmqError, zmqError } from "./errors.ts";
 import {
   checkWritable,
   encodeOption,
@@ -27,7 +26,6 @@ import type { OptionName, SocketTypeName } from "./options.ts";
 import type { OperationOptions } from "./pending.ts";
 import {
   type MessageMetadata,
-  type MetadataReader,
   type NativeState,
   readEvents,
 } from "./socket_io.ts";
@@ -40,66 +38,16 @@ import {
 } from "./socket_native.ts";
 import type { Observer } from "./observer.ts";
 import { refuseStructuredClone } from "./thread.ts";
+import { createObserver, provideSocketInternals } from "./socket_internals.ts";
+
+export {
+  registerObserverFactory,
+  sealed,
+  type SocketInternals,
+  socketInternals,
+} from "./socket_internals.ts";
 
 export type { MessageMetadata, OperationOptions, Received };
-
-/** What socket subclasses and src/ modules may reach (not public API). */
-export interface SocketInternals {
-  /** The live native handle; throws if the socket is closed or lent. */
-  handle(operation: string): Pointer;
-  /** The ZmqError for the libzmq call that just failed. */
-  error(operation: string, endpoint?: string): ZmqError;
-  /**
-   * Lends the socket to another thread (a Proxy): until giveBack(), every
-   * method throws EBUSY naming `owner`. Fails if operations are pending.
-   */
-  lend(
-    owner: string,
-    reclaim?: (reason: "socket" | "context") => void,
-  ): Pointer;
-  /** Ends a lend(); the socket is usable on this thread again. */
-  giveBack(): void;
-  /** The socket type name of the option table ("push", "router", ...). */
-  kind: SocketTypeName;
-  /** The context the socket belongs to. */
-  context: Context;
-  /** The awaited-operation engine: its descriptor and the edge rule. */
-  waits: SocketWaits;
-  /**
-   * Makes this a single-frame socket whose received messages are
-   * `[frame, metadata]`, with `read` building the metadata from the zmq_msg_t.
-   */
-  singleFrame(read: MetadataReader | null): void;
-  /**
-   * Makes `reader` (a PAIR in the same context, reading this socket's
-   * monitor) part of this socket's native lifetime: a finalizer closes both,
-   * this socket first.
-   */
-  adoptMonitorReader(reader: Socket): void;
-}
-
-/** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
-let createObserver: ((socket: Socket) => Observer) | undefined;
-
-/** Registers how `socket.events` creates its observer (called by src/observer.ts). */
-export function registerObserverFactory(
-  factory: (socket: Socket) => Observer,
-): void {
-  createObserver = factory;
-}
-
-/** Reaches a socket's internals (for src/ modules only). */
-export let socketInternals: (socket: Socket) => SocketInternals;
-
-/**
- * Ends the constructor of a library class: when `target` (new.target) is the
- * class itself, the object becomes non-extensible, so that assigning a
- * misspelt option (`sock.recieveTimeout = 5`) throws a TypeError instead of
- * doing nothing. Subclasses written by users stay extensible. @internal
- */
-export function sealed(object: object, target: unknown, own: unknown): void {
-  if (target === own) Object.preventExtensions(object);
-}
 
 /** What every socket constructor accepts besides its options. */
 export interface SocketConstructorOptions {
@@ -136,8 +84,10 @@ export abstract class Socket {
   // Bound or connected at least once (see the high-water marks in setOption).
   #attached = false;
   #observer: Observer | undefined;
-  // For inspection: what this socket is bound and connected to.
-  #endpoints = new Map<string, ["bound" | "connected", string]>();
+  #endpoints: SocketEndpoints;
+  #usable = (operation: string) => this.#handle(operation);
+  #failed = (operation: string, endpoint: string) =>
+    this.#error(operation, endpoint);
 
   /** @internal Use a concrete socket class. */
   protected constructor(
@@ -160,14 +110,11 @@ export abstract class Socket {
       checkWritable(name, kind, this.constructor.name);
     }
     const native = openNative(this, context, type, this.constructor.name);
+    this.#endpoints = new SocketEndpoints(this.constructor.name);
     this.#native = native;
     const io = { native, socketType: this.constructor.name };
     this.#waits = new SocketWaits(io, this);
-    this.#messages = new SocketMessages(
-      io,
-      this.#waits,
-      (operation) => this.#handle(operation),
-    );
+    this.#messages = new SocketMessages(io, this.#waits, this.#usable);
     // The context holds `native`, so this must not hold the socket itself,
     // or a dropped socket could never be collected.
     const self = new WeakRef(this);
@@ -211,7 +158,7 @@ export abstract class Socket {
   }
 
   static {
-    socketInternals = (socket) => ({
+    provideSocketInternals((socket) => ({
       handle: (operation) => socket.#handle(operation),
       error: (operation, endpoint) => socket.#error(operation, endpoint),
       lend: (owner, reclaim) => socket.#lend(owner, reclaim),
@@ -230,7 +177,7 @@ export abstract class Socket {
         socket.#messages.readMetadata = read;
         socket.#waits.readMetadata = read;
       },
-    });
+    }));
   }
 
   #handle(operation: string): Pointer {
@@ -299,22 +246,24 @@ export abstract class Socket {
     return events;
   }
 
-  // ---- endpoints -------------------------------------------------------
+  // ---- endpoints (src/endpoint.ts) -----------------------------------
 
   /**
    * Binds to an endpoint now (`tcp://127.0.0.1:*` picks a free port; read
    * {@link Socket.lastEndpoint}). Throws ZmqError, e.g. EADDRINUSE.
    */
   bindSync(endpoint: string): void {
-    this.#endpointCall("bind", endpoint, zmq().zmq_bind);
+    this.#endpoints.call("bind", endpoint, this.#usable, this.#failed);
     this.#attached = true;
-    let bound = endpoint;
+    this.#waits.lookAgain();
     try {
-      bound = this.getOption("lastEndpoint") as string; // the port picked for "*"
+      this.#endpoints.resolved(
+        endpoint,
+        this.getOption("lastEndpoint") as string,
+      );
     } catch {
-      // keep the endpoint as given
+      // lent meanwhile: keep the endpoint as given
     }
-    this.#endpoints.set(endpoint, ["bound", bound]);
   }
 
   /** Binds to an endpoint; resolves when bound (the zeromq.js form of {@link Socket.bindSync}). */
@@ -324,8 +273,8 @@ export abstract class Socket {
 
   /** Stops listening on a bound endpoint now. */
   unbindSync(endpoint: string): void {
-    this.#endpointCall("unbind", endpoint, zmq().zmq_unbind);
-    this.#forgetEndpoint(endpoint);
+    this.#endpoints.call("unbind", endpoint, this.#usable, this.#failed);
+    this.#waits.lookAgain();
   }
 
   /** Stops listening on a bound endpoint (the zeromq.js form of {@link Socket.unbindSync}). */
@@ -335,35 +284,14 @@ export abstract class Socket {
 
   /** Connects to an endpoint; libzmq connects (and reconnects) in the background. */
   connect(endpoint: string): void {
-    this.#endpointCall("connect", endpoint, zmq().zmq_connect);
+    this.#endpoints.call("connect", endpoint, this.#usable, this.#failed);
     this.#attached = true;
-    this.#endpoints.set(endpoint, ["connected", endpoint]);
+    this.#waits.lookAgain();
   }
 
   /** Disconnects from an endpoint given to {@link Socket.connect}. */
   disconnect(endpoint: string): void {
-    this.#endpointCall("disconnect", endpoint, zmq().zmq_disconnect);
-    this.#forgetEndpoint(endpoint);
-  }
-
-  #forgetEndpoint(endpoint: string): void {
-    if (this.#endpoints.delete(endpoint)) return;
-    for (const [given, [, actual]] of this.#endpoints) {
-      if (actual === endpoint) this.#endpoints.delete(given);
-    }
-  }
-
-  // zmq_bind, zmq_unbind, zmq_connect or zmq_disconnect on a checked endpoint.
-  #endpointCall(
-    operation: string,
-    endpoint: string,
-    call: (handle: Pointer, address: Uint8Array) => number,
-  ): void {
-    const address = encodeEndpoint(operation, endpoint, this.constructor.name);
-    const handle = this.#handle(operation);
-    if (retryOnSignal(() => call(handle, address), (rc) => rc !== 0)) {
-      throw this.#error(operation, endpoint);
-    }
+    this.#endpoints.call("disconnect", endpoint, this.#usable, this.#failed);
     this.#waits.lookAgain();
   }
 
@@ -518,12 +446,8 @@ export abstract class Socket {
   // What console.log shows (Deno.inspect, Bun.inspect, util.inspect): never
   // option values, so never keys or passwords.
   #describe(): string {
-    const list = (kind: "bound" | "connected") =>
-      JSON.stringify(
-        [...this.#endpoints.values()]
-          .filter(([how]) => how === kind)
-          .map(([, endpoint]) => endpoint),
-      );
+    const list = (how: "bound" | "connected") =>
+      JSON.stringify(this.#endpoints.list(how));
     const waits = this.#waits;
     return `${this.constructor.name} { closed: ${this.closed}, bound: ${
       list("bound")
