@@ -38,7 +38,17 @@ const concerns = [
   {
     file: "2-sockets.ts",
     title: "Sockets: one class per socket type, sending and receiving",
-    sources: ["src/sockets.ts", "src/socket.ts", "src/message.ts"],
+    sources: [
+      "src/sockets.ts",
+      "src/socket_bases.ts",
+      "src/routing_sockets.ts",
+      "src/socket.ts",
+      "src/boundary.ts",
+      "src/pending.ts",
+      "src/brief_wait.ts",
+      "src/socket_wait.ts",
+      "src/socket_io.ts",
+    ],
   },
   {
     file: "3-options.ts",
@@ -58,7 +68,7 @@ const concerns = [
   {
     file: "6-events.ts",
     title: "Events: what happens to a socket's connections (sock.events)",
-    sources: ["src/observer.ts"],
+    sources: ["src/observer.ts", "src/observer_events.ts"],
   },
   {
     file: "7-security.ts",

@@ -483,6 +483,23 @@ describe("the process runs out of file descriptors", () => {
 
 describe("signals", () => {
   test(
+    "a blocking call's timeout is a deadline, kept across the EINTR retries a signal every 20 ms causes",
+    bounded,
+    async () => {
+      const result = await startChild([fixture("signal_deadline.ts")], {
+        timeout: 30000,
+      }).result;
+      assert.equal(result.code, 0, result.stderr);
+      const took = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+      for (const call of ["receiveSync", "sendSync", "pollSync"]) {
+        // 1,000 ms each; a busy machine may add some, never another second.
+        assert.ok(took[call] >= 990, `${call} took ${took[call]} ms`);
+        assert.ok(took[call] < 1900, `${call} took ${took[call]} ms`);
+      }
+    },
+  );
+
+  test(
     "a storm of handled signals (EINTR inside libzmq) loses, reorders and fails nothing",
     bounded,
     async () => {
