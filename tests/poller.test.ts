@@ -184,6 +184,24 @@ describe("Poller over many sockets", () => {
 });
 
 describe("Poller waiting", () => {
+  test("timeouts beyond what a timer can hold are refused, not cut short", async () => {
+    const pull = new Pull();
+    const poller = new Poller();
+    try {
+      pull.bindSync(endpoint("inproc"));
+      poller.add(pull, "readable");
+      // setTimeout fires at once beyond 2^31 - 1 ms: poll(2^31) resolved []
+      // after about a millisecond.
+      await assert.rejects(poller.poll(2 ** 31), RangeError);
+      assert.throws(() => poller.pollSync(2 ** 31), RangeError);
+      assert.throws(() => poller.pollSync(Number.MAX_SAFE_INTEGER), RangeError);
+      assert.deepEqual(poller.pollSync(0), []);
+    } finally {
+      poller.close();
+      pull.close();
+    }
+  });
+
   test("a timeout gives [] (awaited and blocking)", bounded, async () => {
     const pull = new Pull();
     const poller = new Poller();

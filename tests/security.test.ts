@@ -451,11 +451,12 @@ describe("Authenticator: addresses", () => {
   async function attempt(
     configure: (auth: Authenticator) => void,
     expectAllowed: boolean,
+    ipv6 = false,
   ): Promise<void> {
     const context = new Context();
     const auth = new Authenticator({ context });
     configure(auth);
-    const pull = new Pull({ context, zapDomain: "global" });
+    const pull = new Pull({ context, zapDomain: "global", ipv6 });
     const push = new Push({ context, reconnectInterval: 20 });
     try {
       pull.events; // observe from before the attempt
@@ -487,6 +488,17 @@ describe("Authenticator: addresses", () => {
 
   test("addresses neither allowed nor denied get through", () =>
     attempt((auth) => auth.deny("192.0.2.2"), true));
+
+  // With ipv6 on, libzmq reports an IPv4 client as "::ffff:127.0.0.1": the
+  // same client, so the same entries apply to it.
+  test("an IPv4 client of an ipv6 socket is denied by its IPv4 address", () =>
+    attempt((auth) => auth.deny("127.0.0.1"), false, true));
+
+  test("an IPv4 client of an ipv6 socket is allowed by its IPv4 address", () =>
+    attempt((auth) => auth.allow("127.0.0.1"), true, true));
+
+  test("an IPv4-mapped entry names the same IPv4 client", () =>
+    attempt((auth) => auth.deny("::FFFF:127.0.0.1"), false));
 
   test("allow and deny check their arguments", () => {
     const context = new Context();
