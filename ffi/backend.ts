@@ -97,9 +97,4 @@ export interface Tuning {
    * aliases) rather than as a typed array: cheaper on Deno.
    */
   readonly messageByAddress: boolean;
-  /**
-   * Copy received small frames straight into a fresh array (cheaper on Bun)
-   * rather than through an off-heap buffer and a slice (cheaper on Deno).
-   */
-  readonly freshSmallFrames: boolean;
 }

@@ -31,7 +31,7 @@ function toDeno(definition: SymbolDefinition): Deno.ForeignFunction {
 /** The Deno implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "deno",
-  tuning: { messageByAddress: true, freshSmallFrames: false },
+  tuning: { messageByAddress: true },
   get os(): string {
     return Deno.build.os;
   },

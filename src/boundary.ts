@@ -11,8 +11,9 @@
  * - Detached and out-of-bounds views, and objects that only look like views
  *   (a Proxy, `Object.create(Uint8Array.prototype)`), are refused with
  *   `TypeError`.
- * - Views of `SharedArrayBuffer`s and of resizable buffers are copied, so the
- *   bytes C reads cannot change or vanish during the call.
+ * - What C reads after the call returns (a queued send) is a copy the library
+ *   owns, so a buffer the program detaches, shrinks or shares with another
+ *   thread cannot change or vanish under it.
  * - Strings are refused with `RangeError` when they hold a lone surrogate
  *   (UTF-8 would silently turn it into U+FFFD, so two different passwords
  *   would become the same bytes), and where libzmq reads a C string, when
@@ -46,24 +47,27 @@ function intrinsicGetter(prototype: object, name: PropertyKey): Getter {
   return get as Getter;
 }
 
-const apply = Reflect.apply;
+// The intrinsic getters are called as getter.call(object): the fastest form
+// on both engines (Reflect.apply costs ~25 ns a call on JavaScriptCore).
 const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-const typedTag = intrinsicGetter(typedArrayPrototype, Symbol.toStringTag);
+const uint8ArrayPrototype = Uint8Array.prototype;
 const typedBuffer = intrinsicGetter(typedArrayPrototype, "buffer");
 const typedOffset = intrinsicGetter(typedArrayPrototype, "byteOffset");
 const typedLength = intrinsicGetter(typedArrayPrototype, "byteLength");
 // %TypedArray%.prototype.at validates its receiver: it throws TypeError for a
 // detached or out-of-bounds view, which otherwise reads as 0 bytes long.
-const typedAt = typedArrayPrototype.at as (index: number) => unknown;
-const typedSet = typedArrayPrototype.set as (source: ArrayLike<number>) => void;
+const typedAt = typedArrayPrototype.at as (
+  this: unknown,
+  index: number,
+) => unknown;
+const typedSet = typedArrayPrototype.set as (
+  this: Uint8Array,
+  source: ArrayLike<number>,
+) => void;
 const viewBuffer = intrinsicGetter(DataView.prototype, "buffer");
 const viewOffset = intrinsicGetter(DataView.prototype, "byteOffset");
 const viewLength = intrinsicGetter(DataView.prototype, "byteLength");
 const bufferLength = intrinsicGetter(ArrayBuffer.prototype, "byteLength");
-const bufferResizable = Object.getOwnPropertyDescriptor(
-  ArrayBuffer.prototype,
-  "resizable",
-)?.get as Getter | undefined;
 const bufferDetached = Object.getOwnPropertyDescriptor(
   ArrayBuffer.prototype,
   "detached",
@@ -71,6 +75,8 @@ const bufferDetached = Object.getOwnPropertyDescriptor(
 const sharedLength = typeof SharedArrayBuffer === "function"
   ? intrinsicGetter(SharedArrayBuffer.prototype, "byteLength")
   : undefined;
+const isView = ArrayBuffer.isView;
+const getPrototypeOf = Object.getPrototypeOf;
 const isWellFormed = String.prototype.isWellFormed as
   | ((this: string) => boolean)
   | undefined;
@@ -86,17 +92,7 @@ const empty = new Uint8Array(0);
  * own `byteLength` property or a subclass getter is never consulted.
  */
 export function byteLengthOf(frame: Uint8Array): number {
-  return apply(typedLength, frame, []) as number;
-}
-
-function isShared(buffer: unknown): boolean {
-  if (sharedLength === undefined) return false;
-  try {
-    apply(sharedLength, buffer, []);
-    return true;
-  } catch {
-    return false;
-  }
+  return typedLength.call(frame) as number;
 }
 
 function describe(value: unknown): string {
@@ -118,74 +114,70 @@ function refused(what: string, problem: string): TypeError {
 // A copy the library owns: a fresh Uint8Array over a fresh ArrayBuffer.
 function copyOf(view: Uint8Array, length: number): Uint8Array {
   const copy = new Uint8Array(length);
-  if (length > 0) apply(typedSet, copy, [view]);
+  if (length > 0) typedSet.call(copy, view);
   return copy;
 }
 
 /**
  * The bytes of a binary value (any ArrayBufferView, ArrayBuffer or
  * SharedArrayBuffer), or null when `value` is none of those. The result is a
- * plain Uint8Array whose length must still be read with
- * {@link byteLengthOf}: it may be the caller's own object when that is a
- * Uint8Array over an ordinary ArrayBuffer (the common case, no copy).
- * Throws TypeError for detached, out-of-bounds and exotic views.
+ * Uint8Array whose length must still be read with {@link byteLengthOf}: it
+ * is the caller's own object when that is a plain Uint8Array (the common
+ * case, no copy), otherwise a view the library made. Views of shared or
+ * resizable buffers are not copied here: a send copies the bytes while
+ * nothing else runs on this thread, and a queued send copies them first
+ * ({@link ownedCopy}). Throws TypeError for detached, out-of-bounds and
+ * exotic views.
  */
 export function binaryBytes(value: unknown, what: string): Uint8Array | null {
   if (typeof value !== "object" || value === null) return null;
-  const tag = apply(typedTag, value, []);
-  if (tag !== undefined) {
+  if (isView(value)) {
     let length: number;
     try {
-      length = apply(typedLength, value, []) as number;
-      if (length === 0) apply(typedAt, value, [0]);
+      length = typedLength.call(value) as number;
     } catch {
-      throw refused(
-        what,
-        "is a view of a detached or out-of-bounds ArrayBuffer: it has no bytes to send",
-      );
+      return dataViewBytes(value as DataView, what);
     }
-    const buffer = apply(typedBuffer, value, []);
-    const offset = apply(typedOffset, value, []) as number;
-    return bytesOfBuffer(value, tag === "Uint8Array", buffer, offset, length);
-  }
-  let buffer: unknown;
-  try {
-    buffer = apply(viewBuffer, value, []);
-  } catch {
-    buffer = undefined;
-  }
-  if (buffer !== undefined) {
-    let offset: number, length: number;
-    try {
-      offset = apply(viewOffset, value, []) as number;
-      length = apply(viewLength, value, []) as number;
-    } catch {
-      throw refused(
-        what,
-        "is a DataView of a detached or out-of-bounds ArrayBuffer: it has no bytes to send",
-      );
+    if (length === 0) {
+      try {
+        typedAt.call(value, 0);
+      } catch {
+        throw refused(
+          what,
+          "is a view of a detached or out-of-bounds ArrayBuffer: it has no bytes to send",
+        );
+      }
     }
-    return bytesOfBuffer(value, false, buffer, offset, length);
-  }
-  try {
-    const length = apply(bufferLength, value, []) as number;
-    if (length === 0 && bufferDetached && apply(bufferDetached, value, [])) {
-      throw new Error("detached");
+    if (getPrototypeOf(value) === uint8ArrayPrototype) {
+      return value as Uint8Array;
     }
-    return bytesOfBuffer(value, false, value, 0, length);
-  } catch (error) {
-    if (error instanceof Error && error.message === "detached") {
-      throw refused(what, "is a detached ArrayBuffer: it has no bytes to send");
-    }
-  }
-  if (isShared(value)) {
-    const length = apply(sharedLength!, value, []) as number;
-    return copyOf(
-      new Uint8Array(value as SharedArrayBuffer, 0, length),
+    return new Uint8Array(
+      typedBuffer.call(value) as ArrayBuffer,
+      typedOffset.call(value) as number,
       length,
     );
   }
-  if (value instanceof Uint8Array || ArrayBuffer.isView(value)) {
+  let length: number | undefined;
+  try {
+    length = bufferLength.call(value) as number;
+  } catch {
+    length = undefined;
+  }
+  if (length !== undefined) {
+    if (length === 0 && bufferDetached?.call(value)) {
+      throw refused(what, "is a detached ArrayBuffer: it has no bytes to send");
+    }
+    return new Uint8Array(value as ArrayBuffer, 0, length);
+  }
+  try {
+    length = sharedLength?.call(value) as number | undefined;
+  } catch {
+    length = undefined;
+  }
+  if (length !== undefined) {
+    return new Uint8Array(value as SharedArrayBuffer, 0, length);
+  }
+  if (value instanceof Uint8Array || value instanceof DataView) {
     throw refused(
       what,
       `is not a real ${
@@ -196,28 +188,19 @@ export function binaryBytes(value: unknown, what: string): Uint8Array | null {
   return null;
 }
 
-function bytesOfBuffer(
-  original: unknown,
-  isUint8Array: boolean,
-  buffer: unknown,
-  offset: number,
-  length: number,
-): Uint8Array {
-  if (isShared(buffer)) {
-    // Another thread may write it while C reads: send a snapshot.
-    return copyOf(
-      new Uint8Array(buffer as SharedArrayBuffer, offset, length),
-      length,
+function dataViewBytes(view: DataView, what: string): Uint8Array {
+  try {
+    return new Uint8Array(
+      viewBuffer.call(view) as ArrayBuffer,
+      viewOffset.call(view) as number,
+      viewLength.call(view) as number,
+    );
+  } catch {
+    throw refused(
+      what,
+      "is a DataView of a detached or out-of-bounds ArrayBuffer: it has no bytes to send",
     );
   }
-  const view = isUint8Array
-    ? original as Uint8Array
-    : new Uint8Array(buffer as ArrayBuffer, offset, length);
-  if (bufferResizable !== undefined && apply(bufferResizable, buffer, [])) {
-    // A resizable buffer may shrink under a view the library keeps.
-    return copyOf(view, length);
-  }
-  return view;
 }
 
 /**
@@ -225,7 +208,7 @@ function bytesOfBuffer(
  * U+FFFD, so that two different strings would become the same bytes.
  */
 export function checkWellFormed(value: string, what: string): void {
-  if (isWellFormed !== undefined ? !apply(isWellFormed, value, []) : false) {
+  if (isWellFormed !== undefined && !isWellFormed.call(value)) {
     throw new RangeError(
       `${what} contains a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry: fix the string, or send bytes`,
     );

@@ -22,6 +22,7 @@ import { backend, libc, type Libzmq, zmq } from "./native.ts";
 import {
   byteLengthOf,
   cString,
+  frameBytes,
   messageFrames,
   ownedCopy,
   utf8Into,
@@ -66,18 +67,16 @@ export interface Io {
 const INT_MAX = 0x7fffffff;
 // Received frames above this size are released from libzmq right away.
 const LARGE_FRAME = 65536;
-// Frames up to this size are copied through `scratch` (see sendFrame), and
-// received ones up to COPY_FRAME through `received` (see copyFrame).
+// Frames up to this size are copied through `scratch` (see sendFrame).
 const SMALL_FRAME = 256;
 const COPY_FRAME = 1024;
 const scratch = new Uint8Array(65536);
-const received = new Uint8Array(COPY_FRAME);
 const MAX_SCRATCH_STRING = Math.floor(scratch.length / 3);
 const smallSizes = Array.from({ length: COPY_FRAME + 1 }, (_, n) => BigInt(n));
 const metadataMsg = new BigUint64Array(MSG_T_SIZE / 8);
 const intValue = new Int32Array(1);
 const optionLength = new BigUint64Array(1);
-const { messageByAddress, freshSmallFrames } = backend.tuning;
+const { messageByAddress } = backend.tuning;
 
 function sizeOf(length: number): bigint {
   return length <= COPY_FRAME ? smallSizes[length] as bigint : BigInt(length);
@@ -272,19 +271,17 @@ function failed(io: Io, operation: string) {
   }, errno);
 }
 
-// The frame libzmq just received into msg, as an array with a buffer of its
-// own. Small frames are copied through `received` (off-heap, see sendFrame)
-// and then sliced, which on Deno is far cheaper than a fresh array handed to
-// C; on Bun a fresh small array is cheaper (backend.tuning).
+// The frame libzmq just received into msg, in an ArrayBuffer of its own: the
+// program may keep, transfer or detach it without touching any other frame
+// or any later receive. (Views into a shared slab cost less to make, ~20 ns
+// against 10-500 ns, but transferring one frame's buffer emptied every
+// other frame of its slab; a WebAssembly.Memory pool, which no program can
+// detach, measured slower than fresh arrays on Deno.)
 function copyFrame(lib: Libzmq, native: NativeState, size: number): Uint8Array {
   if (size === 0) return new Uint8Array(0);
   const data = messageByAddress
     ? lib.zmq_msg_data_at(native.msgAt)
     : lib.zmq_msg_data(native.msg);
-  if (size <= COPY_FRAME && !freshSmallFrames) {
-    libc().memcpy(received, data, smallSizes[size]!);
-    return received.slice(0, size);
-  }
   const frame = new Uint8Array(size);
   libc().memcpy(frame, data, sizeOf(size));
   return frame;
@@ -464,9 +461,13 @@ export function sendMessage(
   metadata: MessageMetadata | undefined,
   singleFrame: boolean,
 ): boolean {
-  if (typeof message === "string" && metadata === undefined) {
-    const sent = sendString(io, message, flags, timeout);
-    if (sent !== null) return sent;
+  if (metadata === undefined) {
+    if (typeof message === "string") {
+      const sent = sendString(io, message, flags, timeout);
+      if (sent !== null) return sent;
+    } else if (!Array.isArray(message)) {
+      return sendFrames(io, [frameBytes(message)], flags, timeout);
+    }
   }
   return sendPrepared(
     io,
