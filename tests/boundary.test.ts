@@ -2058,6 +2058,15 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
           // Detach some small and large ones; the rest must keep their bytes.
           const victims = new Set([0, 5, 31, 63, 64, 66, 68]);
           for (const index of victims) {
+            assert.ok(
+              received[index].length === sizes[index] &&
+                !(received[index].buffer as ArrayBuffer).detached,
+              `frame ${index} (${
+                sizes[index]
+              } B) lost its bytes when earlier frames were detached: ${
+                show(received[index])
+              }`,
+            );
             const result = await outcome(
               () => detach(received[index]),
               detachName,
