@@ -36,13 +36,14 @@ import {
   ZmqError,
 } from "../mod.ts";
 import * as draftApi from "../draft.ts";
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { probes } from "./fixtures/boundary_probes.ts";
 import {
   curveKeyPair,
   endpoint,
-  lines,
   receiveWithin,
-  runChild,
+  runtime,
   text,
   texts,
   within,
@@ -2499,41 +2500,85 @@ describe("crash-capable probes (child processes)", () => {
   // as not run (a broken boundary crashes many of them, slowly).
   const BUDGET = 40_000;
 
-  async function runAll(): Promise<Map<string, ProbeResult>> {
+  // Runs the probes in a child until it exits; kills it when a probe gives
+  // no result within PROBE_LIMIT ms (a hang), and reports that probe.
+  const PROBE_LIMIT = 8000;
+  function runChildProbes(list: string[]): Promise<{
+    found: Map<string, ProbeResult>;
+    current: string | null;
+    ending: string;
+  }> {
     const found = new Map<string, ProbeResult>();
-    const started = performance.now();
-    let remaining = names;
-    while (remaining.length > 0) {
-      const left = BUDGET - (performance.now() - started);
-      if (left <= 0) break;
-      const child = await runChild([fixture, ...remaining], {
-        timeout: Math.max(left, 5000),
-      });
-      let current: string | null = null;
-      for (const entry of lines(child.stdout)) {
+    const program = runtime === "deno"
+      ? ["run", "--allow-all", "--quiet", fixture, ...list]
+      : [fixture, ...list];
+    const child = spawn(process.execPath, program, {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let current: string | null = null;
+    let partial = "";
+    let stderr = "";
+    let hung = false;
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        hung = true;
+        child.kill("SIGKILL");
+      }, PROBE_LIMIT);
+    };
+    arm();
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop()!;
+      for (const entry of parts) {
         const match = /^(start|result) ("(?:[^"\\]|\\.)*")(?: (.*))?$/.exec(
           entry,
         );
         if (match === null) continue;
         const name = JSON.parse(match[2]) as string;
-        if (match[1] === "start") current = name;
-        else {
+        if (match[1] === "start") {
+          current = name;
+          arm();
+        } else {
           found.set(name, JSON.parse(match[3]) as ProbeResult);
           current = null;
         }
       }
-      if (current === null) break;
-      found.set(current, {
-        ok: false,
-        detail: `the child process died in this probe (${
-          child.signal ?? `exit code ${child.code}`
-        }, after ${Math.round(child.milliseconds)} ms): ${
-          child.stderr.split("\n").filter((line) =>
-            /panic|fault|error|abort/i.test(line)
-          ).slice(0, 3).join(" | ")
-        }`,
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr = (stderr + chunk).slice(-20000);
+    });
+    return new Promise((resolve) => {
+      child.on("close", (code, signal) => {
+        clearTimeout(watchdog);
+        const lines = stderr.split("\n").filter((line) =>
+          /panic|fault|error|abort|overflow/i.test(line)
+        ).slice(0, 3).join(" | ");
+        resolve({
+          found,
+          current,
+          ending: hung
+            ? `no result within ${PROBE_LIMIT} ms: killed (a hang)`
+            : `the child process died in this probe (${
+              signal ?? `exit code ${code}`
+            }): ${lines}`,
+        });
       });
-      remaining = remaining.slice(remaining.indexOf(current) + 1);
+    });
+  }
+
+  async function runAll(): Promise<Map<string, ProbeResult>> {
+    const found = new Map<string, ProbeResult>();
+    const started = performance.now();
+    let remaining = names;
+    while (remaining.length > 0 && performance.now() - started < BUDGET) {
+      const run = await runChildProbes(remaining);
+      for (const [name, result] of run.found) found.set(name, result);
+      if (run.current === null) break;
+      found.set(run.current, { ok: false, detail: run.ending });
+      remaining = remaining.slice(remaining.indexOf(run.current) + 1);
     }
     return found;
   }
