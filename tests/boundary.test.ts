@@ -35,8 +35,10 @@ import {
   z85,
   ZmqError,
 } from "../mod.ts";
+import * as api from "../mod.ts";
 import * as draftApi from "../draft.ts";
 import { spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import process from "node:process";
 import { probes } from "./fixtures/boundary_probes.ts";
 import {
@@ -2229,6 +2231,258 @@ describe("observer, poller and proxy arguments", () => {
       pull.close();
     }
   });
+});
+
+// ---- other public entry points, table-driven --------------------------------------
+
+describe("contexts, authenticators and draft sockets with hostile arguments", () => {
+  const failure = new Error("trap failure");
+  const hostileNumbers: [string, unknown][] = [
+    ["NaN", NaN],
+    ["-0", -0],
+    ["Infinity", Infinity],
+    ["2^31", 2 ** 31],
+    ["2^53", 2 ** 53],
+    ["1.5", 1.5],
+    ["5n", 5n],
+    ['"5"', "5"],
+    ["a throwing valueOf", {
+      valueOf: () => {
+        throw failure;
+      },
+    }],
+    [
+      "a Proxy",
+      new Proxy({}, {
+        get: () => {
+          throw failure;
+        },
+      }),
+    ],
+  ];
+  const hostileTexts: [string, unknown][] = [
+    ["a lone surrogate", "1.2.3.\uD800"],
+    ["an embedded NUL", "127.0.0.1\0"],
+    ["70,000 characters", "1".repeat(70_000)],
+    ["a String object", new String("127.0.0.1")],
+    ["a throwing toString", {
+      toString: () => {
+        throw failure;
+      },
+    }],
+  ];
+
+  /** A typed error, the trap's own error passed through, or success. */
+  async function survives(action: () => unknown, what: string): Promise<void> {
+    const result = await outcome(action, what);
+    if (result.threw && result.error !== failure) {
+      assertTyped(result.error, what);
+      assert.doesNotMatch(
+        String((result.error as Error).message),
+        engineMessage,
+        what,
+      );
+    }
+  }
+
+  test("new Context(options) with hostile option values", async () => {
+    for (
+      const name of [
+        "ioThreads",
+        "maxSockets",
+        "maxMessageSize",
+        "threadPriority",
+        "blocky",
+        "ipv6",
+      ]
+    ) {
+      for (const [label, value] of hostileNumbers) {
+        let context: { close(): void } | undefined;
+        await survives(() => {
+          context = new (api.Context)({ [name]: value } as never);
+        }, `new Context({ ${name}: ${label} })`);
+        context?.close();
+      }
+    }
+    let context: { close(): void } | undefined;
+    await survives(() => {
+      context = new (api.Context)({
+        get ioThreads(): number {
+          throw failure;
+        },
+      } as never);
+    }, "new Context with a throwing getter");
+    context?.close();
+  });
+
+  test("Authenticator allow, deny, configurePlain and configureCurve with hostile values", async () => {
+    const auth = new Authenticator();
+    try {
+      for (const [label, value] of hostileTexts) {
+        await survives(() => auth.allow(value as never), `allow(${label})`);
+        await survives(() => auth.deny(value as never), `deny(${label})`);
+        await survives(
+          () => auth.configurePlain(value as never, { alice: "pw" }),
+          `configurePlain(domain ${label})`,
+        );
+        await survives(
+          () => auth.configurePlain("*", { alice: value as never }),
+          `configurePlain(password ${label})`,
+        );
+        await survives(
+          () => auth.configureCurve(value as never, "*"),
+          `configureCurve(domain ${label})`,
+        );
+        await survives(
+          () => auth.configureCurve("*", [value as never]),
+          `configureCurve(key ${label})`,
+        );
+      }
+      const users: [string, unknown][] = [
+        ["a user name with a lone surrogate", { "al\uD800ice": "pw" }],
+        ["a getter that throws", {
+          get alice(): string {
+            throw failure;
+          },
+        }],
+        [
+          "a Proxy whose ownKeys throws",
+          new Proxy({}, {
+            ownKeys: () => {
+              throw failure;
+            },
+          }),
+        ],
+        ["inherited users only", Object.create({ alice: "pw" })],
+        ["an array", ["pw"]],
+        ["a Map", new Map([["alice", "pw"]])],
+      ];
+      for (const [label, value] of users) {
+        await survives(
+          () => auth.configurePlain("*", value as never),
+          `configurePlain(${label})`,
+        );
+      }
+      await survives(
+        () =>
+          auth.configureCurve(
+            "*",
+            new Proxy([curveKeyPair().publicKey], {
+              get: () => {
+                throw failure;
+              },
+            }) as never,
+          ),
+        "configureCurve(a Proxy array)",
+      );
+    } finally {
+      auth.close();
+    }
+  });
+
+  if (capability.draft) {
+    test("draft: Client to Server frames are refused whole or sent as their true bytes", async () => {
+      const server = new draftApi.Server();
+      const client = new draftApi.Client();
+      try {
+        await server.bind("tcp://127.0.0.1:*");
+        client.connect(server.lastEndpoint);
+        for (const hostile of [...byteHostiles, ...frameOnlyHostiles]) {
+          const { value, expected } = hostile.make(utf8("true draft bytes"));
+          const result = await outcome(
+            () => client.send(value as never),
+            hostile.name,
+          );
+          if (hostile.verdict === "refuse") {
+            assert.ok(result.threw, `${hostile.name}: accepted`);
+            assertKind(result.error, TypeError, hostile.name);
+            continue;
+          }
+          if (result.threw) {
+            assert.fail(
+              `${hostile.name}: refused: ${describeError(result.error)}`,
+            );
+          }
+          const [frame, { routingId }] = await within(
+            server.receive(),
+            WAIT,
+            hostile.name,
+          );
+          sameBytes(frame, expected, hostile.name);
+          // And back, with a hostile frame to that routing id.
+          const reply = hostile.make(utf8("true reply bytes"));
+          await server.send(reply.value as never, { routingId });
+          const [back] = await within(
+            client.receive(),
+            WAIT,
+            `${hostile.name} reply`,
+          );
+          sameBytes(back, reply.expected, `${hostile.name} reply`);
+        }
+        for (const [label, routingId] of hostileNumbers) {
+          await survives(
+            () => server.send("x", { routingId } as never),
+            `Server.send routingId ${label}`,
+          );
+          await survives(
+            () => server.trySend("x", { routingId } as never),
+            `Server.trySend routingId ${label}`,
+          );
+        }
+        // Still a working pair.
+        await client.send("still works");
+        const [frame] = await within(server.receive(), WAIT, "still works");
+        assert.equal(text(frame), "still works");
+      } finally {
+        client.close();
+        server.close();
+      }
+    });
+
+    test("draft: Radio groups and Datagram addresses with hostile values", async () => {
+      const radio = new draftApi.Radio();
+      const datagram = new draftApi.Datagram();
+      try {
+        for (
+          const [label, group] of [...hostileTexts, [
+            "a 256-byte group",
+            "g".repeat(256),
+          ], ["a Uint8Array", utf8("g")]] as [string, unknown][]
+        ) {
+          await survives(
+            () => radio.sendSync("x", { group } as never),
+            `Radio group ${label}`,
+          );
+        }
+        // A free UDP port from the OS (libzmq's udp has no wildcard port).
+        const port = await new Promise<number>((resolve, reject) => {
+          const socket = createSocket("udp4");
+          socket.on("error", reject);
+          socket.bind(0, "127.0.0.1", () => {
+            const { port } = socket.address();
+            socket.close(() => resolve(port));
+          });
+        });
+        await datagram.bind(`udp://127.0.0.1:${port}`);
+        for (const hostile of byteHostiles) {
+          const { value } = hostile.make(utf8("127.0.0.1:9"));
+          const result = await outcome(
+            () => datagram.trySend([value, "x"] as never),
+            hostile.name,
+          );
+          if (hostile.verdict === "refuse") {
+            assert.ok(result.threw, `${hostile.name}: accepted`);
+            assertKind(result.error, TypeError, hostile.name);
+          } else if (result.threw) {
+            assertTyped(result.error, hostile.name);
+          }
+        }
+      } finally {
+        datagram.close();
+        radio.close();
+      }
+    });
+  }
 });
 
 // ---- every public method, table-driven ------------------------------------------------
