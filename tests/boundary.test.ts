@@ -1867,7 +1867,13 @@ describe("options: hostile values give a typed error or read back exactly", () =
             await attempt(
               value,
               (read) => {
-                assert.equal(read, String(value), `${name} read back`);
+                assert.equal(
+                  read,
+                  String(value),
+                  `${name} read back after setting ${
+                    String(value).length
+                  } characters`,
+                );
               },
               `${name} = ${String(value).slice(0, 20)} (${
                 String(value).length
