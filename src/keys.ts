@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { binaryBytes, byteLengthOf } from "./boundary.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { capability } from "./capability.ts";
 import { lastError, ZmqError } from "./errors.ts";
@@ -51,10 +52,13 @@ export function keyToZ85(key: unknown, name: string): string {
     return key;
   }
   if (key instanceof Uint8Array) {
-    if (key.length !== 32) {
-      throw new RangeError(`${name} must be 32 bytes, got ${key.length}`);
+    // The true bytes, whatever the object says its length is.
+    const bytes = binaryBytes(key, name)!;
+    const length = byteLengthOf(bytes);
+    if (length !== 32) {
+      throw new RangeError(`${name} must be 32 bytes, got ${length}`);
     }
-    return z85.encode(key);
+    return z85.encode(bytes);
   }
   throw new TypeError(
     `${name} must be a Z85 string or a Uint8Array, got ${

@@ -25,6 +25,7 @@ import {
 import type { OptionName, SocketTypeName } from "./options.ts";
 import type { OperationOptions } from "./pending.ts";
 import {
+  type Io,
   type MessageMetadata,
   type NativeState,
   readEvents,
@@ -75,6 +76,7 @@ export interface SocketConstructorOptions {
 export abstract class Socket {
   #native: NativeState;
   #messages: SocketMessages;
+  #io: Io;
   #waits: SocketWaits;
   #context: Context;
   #kind: SocketTypeName;
@@ -112,7 +114,8 @@ export abstract class Socket {
     const native = openNative(this, context, type, this.constructor.name);
     this.#endpoints = new SocketEndpoints(this.constructor.name);
     this.#native = native;
-    const io = { native, socketType: this.constructor.name };
+    const io: Io = { native, socketType: this.constructor.name };
+    this.#io = io;
     this.#waits = new SocketWaits(io, this);
     this.#messages = new SocketMessages(io, this.#waits, this.#usable);
     // The context holds `native`, so this must not hold the socket itself,
@@ -170,6 +173,9 @@ export abstract class Socket {
       kind: socket.#kind,
       context: socket.#context,
       waits: socket.#waits,
+      limitSubscriptions: () => {
+        socket.#io.subscriptions = true;
+      },
       adoptMonitorReader: (reader) =>
         adoptMonitorReader(socket.#native, reader, reader.#native),
       singleFrame: (read) => {

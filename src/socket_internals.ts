@@ -47,6 +47,8 @@ export interface SocketInternals {
    * this socket first.
    */
   adoptMonitorReader(reader: Socket): void;
+  /** Makes sent messages starting with 0 or 1 count as (un)subscriptions (XSubscriber). */
+  limitSubscriptions(): void;
 }
 
 /** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */

@@ -62,6 +62,28 @@ export interface Io {
   readonly native: NativeState;
   /** The socket class name, for error messages. */
   readonly socketType: string;
+  /** XSubscriber: messages starting with 0 or 1 are (un)subscriptions. */
+  subscriptions?: boolean;
+}
+
+/**
+ * The longest subscription prefix, in bytes. libzmq 4.3's Subscriber and
+ * XSubscriber keep their own subscriptions in a trie that they change
+ * recursively, one level per byte, on the thread that subscribes: a
+ * 70,000-byte prefix overflowed the stack (SIGABRT). Subscriber.subscribe
+ * refuses longer prefixes and an XSubscriber longer subscription messages.
+ * (A Publisher's trie of its peers' subscriptions took 1,000,000-byte ones
+ * from a raw ZMTP peer without harm.)
+ */
+export const SUBSCRIPTION_MAX = 8192;
+
+/** Refuses a subscription prefix libzmq could not remove without crashing. */
+export function checkSubscription(length: number, what: string): void {
+  if (length > SUBSCRIPTION_MAX) {
+    throw new RangeError(
+      `${what} is ${length} bytes; subscriptions may have ${SUBSCRIPTION_MAX} at most (libzmq handles longer ones recursively and can overflow the stack)`,
+    );
+  }
 }
 
 const INT_MAX = 0x7fffffff;
@@ -413,6 +435,16 @@ export function prepareMessage(
   copy: boolean,
 ): PreparedMessage {
   const frames = messageFrames(message);
+  if (io.subscriptions) {
+    const first = frames[0]!;
+    const kind = byteLengthOf(first) > 0 ? first[0] : undefined;
+    if (kind === 0 || kind === 1) {
+      checkSubscription(
+        byteLengthOf(first) - 1,
+        "A subscription message's prefix",
+      );
+    }
+  }
   if (singleFrame && frames.length !== 1) {
     throw new TypeError(
       `${io.socketType} sockets send single-frame messages only, got ${frames.length} frames`,
@@ -461,7 +493,7 @@ export function sendMessage(
   metadata: MessageMetadata | undefined,
   singleFrame: boolean,
 ): boolean {
-  if (metadata === undefined) {
+  if (metadata === undefined && !io.subscriptions) {
     if (typeof message === "string") {
       const sent = sendString(io, message, flags, timeout);
       if (sent !== null) return sent;

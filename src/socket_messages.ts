@@ -7,7 +7,7 @@
  */
 import type { Pointer } from "../ffi/backend.ts";
 import { DONTWAIT } from "../ffi/constants.ts";
-import type { Message } from "./boundary.ts";
+import { type Message, ownedCopy } from "./boundary.ts";
 import { ZmqError } from "./errors.ts";
 import { type OperationOptions, operationSignal } from "./pending.ts";
 import {
@@ -18,6 +18,7 @@ import {
   receiveFrames,
   receiveWithMetadata,
   sendMessage,
+  sendPrepared,
 } from "./socket_io.ts";
 import type { Received, SocketWaits } from "./socket_wait.ts";
 
@@ -65,8 +66,8 @@ export class SocketMessages {
     );
   }
 
-  #prepare(message: Message, metadata?: MessageMetadata, copy = false) {
-    return prepareMessage(this.#io, message, metadata, this.singleFrame, copy);
+  #prepare(message: Message, metadata?: MessageMetadata) {
+    return prepareMessage(this.#io, message, metadata, this.singleFrame, false);
   }
 
   /** Sends now or not at all (also not while awaited sends are queued). */
@@ -108,14 +109,31 @@ export class SocketMessages {
         this.#usable("send");
         return Promise.reject(signal.reason);
       }
-      if (waits.canSendNow && this.#send(message, DONTWAIT, metadata)) {
+      let tried = false;
+      if (
+        waits.canSendNow && typeof message === "string" &&
+        metadata === undefined
+      ) {
+        // A string is read once whatever happens: try it without a copy.
+        tried = true;
+        if (this.#send(message, DONTWAIT, metadata)) {
+          waits.sentNow();
+          return resolved;
+        }
+      }
+      // Every element of the message is read once, here.
+      const prepared = this.#prepare(message, metadata);
+      this.#usable("send");
+      if (
+        !tried && waits.canSendNow &&
+        sendPrepared(this.#io, prepared, DONTWAIT)
+      ) {
         waits.sentNow();
         return resolved;
       }
       // The caller may reuse its buffers once send() returns: keep copies.
-      const queued = this.#prepare(message, metadata, true);
-      this.#usable("send");
-      return waits.send(queued, signal, this.sendTimeout);
+      prepared.frames = prepared.frames.map(ownedCopy);
+      return waits.send(prepared, signal, this.sendTimeout);
     } catch (error) {
       return Promise.reject(error);
     }

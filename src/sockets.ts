@@ -7,10 +7,11 @@
  */
 import { clearTimeout, setTimeout } from "node:timers";
 import { SocketOption, SocketType } from "../ffi/constants.ts";
-import { bytesArgument } from "./boundary.ts";
+import { byteLengthOf, bytesArgument } from "./boundary.ts";
+import { checkSubscription } from "./socket_io.ts";
 import type { SocketOptionsOf } from "./options.ts";
 import type { OperationOptions } from "./pending.ts";
-import { type Received, sealed } from "./socket.ts";
+import { type Received, sealed, socketInternals } from "./socket.ts";
 import {
   defineOptions,
   DuplexSocket,
@@ -83,9 +84,11 @@ defineOptions(Publisher, "pub");
 // Every prefix is checked before the first one is set.
 function subscriptionFrames(prefixes: (string | Uint8Array)[]): Uint8Array[] {
   if (prefixes.length === 0) return [new Uint8Array(0)];
-  return prefixes.map((prefix, index) =>
-    bytesArgument(prefix, `Subscription ${index}`)
-  );
+  return prefixes.map((prefix, index) => {
+    const bytes = bytesArgument(prefix, `Subscription ${index}`);
+    checkSubscription(byteLengthOf(bytes), `Subscription ${index}`);
+    return bytes;
+  });
 }
 
 /**
@@ -357,6 +360,7 @@ export class XSubscriber extends DuplexSocket {
   /** Creates an XSubscriber socket with the given options. */
   constructor(options: SocketOptions<"xsub"> = {}) {
     super("xsub", SocketType.XSUB, options);
+    socketInternals(this).limitSubscriptions();
     sealed(this, new.target, XSubscriber);
   }
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { binaryBytes, byteLengthOf } from "./boundary.ts";
 
 const ALPHABET =
   "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -15,21 +16,24 @@ for (let index = 0; index < ALPHABET.length; index++) {
   DIGITS[ALPHABET.charCodeAt(index)] = index;
 }
 
-function encode(data: Uint8Array): string {
-  if (!(data instanceof Uint8Array)) {
+function encode(input: Uint8Array): string {
+  if (!(input instanceof Uint8Array)) {
     throw new TypeError(
       `z85.encode takes a Uint8Array, got ${
-        data === null ? "null" : typeof data
+        input === null ? "null" : typeof input
       }`,
     );
   }
-  if (data.length % 4 !== 0) {
+  // The true bytes, whatever the object says its length is.
+  const data = binaryBytes(input, "z85.encode's argument")!;
+  const length = byteLengthOf(data);
+  if (length % 4 !== 0) {
     throw new RangeError(
-      `z85.encode needs a length that is a multiple of 4 bytes, got ${data.length} bytes (pad the data or use another encoding)`,
+      `z85.encode needs a length that is a multiple of 4 bytes, got ${length} bytes (pad the data or use another encoding)`,
     );
   }
   let text = "";
-  for (let offset = 0; offset < data.length; offset += 4) {
+  for (let offset = 0; offset < length; offset += 4) {
     let value = ((data[offset] << 24) | (data[offset + 1] << 16) |
       (data[offset + 2] << 8) | data[offset + 3]) >>> 0;
     let group = "";
