@@ -236,7 +236,7 @@ async def inproc_async(size, count):
         for _ in range(count):
             await push.send(payload)
 
-    sending = asyncio.ensure_future(sender())
+    sending = asyncio.create_task(sender())
     wrong_size = 0
     first = 0.0
     for index in range(count):
@@ -274,7 +274,7 @@ async def ops(count):
     # Both pairs live in this coroutine, so the asyncio one belongs to the
     # running loop; the blocking calls never wait here (nothing to wait for).
     push, pull = pair(zmq.Context(), "inproc://ops")
-    apush, apull = pair(zmq.asyncio.Context(), "inproc://ops-asyncio")
+    async_push, async_pull = pair(zmq.asyncio.Context(), "inproc://ops-asyncio")
 
     def ns_per_call(started, calls):
         return (time.perf_counter() - started) / calls * 1e9
@@ -282,11 +282,11 @@ async def ops(count):
     async def awaited():
         started = time.perf_counter()
         for _ in range(count):
-            await apush.send(payload)
+            await async_push.send(payload)
         send_ns = ns_per_call(started, count)
         started = time.perf_counter()
         for _ in range(count):
-            await apull.recv()
+            await async_pull.recv()
         return send_ns, ns_per_call(started, count)
 
     costs = {}
@@ -337,38 +337,34 @@ async def ops(count):
     result(costs)
 
 
+# role: (blocking form, zmq.asyncio form, types of the arguments). ops is one
+# coroutine that measures both APIs.
+ROLES = {
+    "recv": (receive, receive_async, (int, int)),
+    "send": (send, send_async, (str, int, int)),
+    "server": (serve, serve_async, ()),
+    "client": (client, client_async, (str, int, int, int)),
+    "inproc": (inproc, inproc_async, (int, int)),
+    "ops": (None, ops, (int,)),
+}
+
+
 def main():
     limit_lifetime()
     args = sys.argv[1:]
     use_asyncio = bool(args) and args[-1] == "asyncio"
     if use_asyncio:
         args.pop()
-    role, rest = (args[0], args[1:]) if args else ("", [])
-    number = lambda index: int(rest[index])  # noqa: E731
-    if role == "recv":
-        run = receive_async if use_asyncio else receive
-        call = lambda: run(number(0), number(1))  # noqa: E731
-    elif role == "send":
-        run = send_async if use_asyncio else send
-        call = lambda: run(rest[0], number(1), number(2))  # noqa: E731
-    elif role == "server":
-        call = serve_async if use_asyncio else serve
-    elif role == "client":
-        run = client_async if use_asyncio else client
-        call = lambda: run(rest[0], number(1), number(2), number(3))  # noqa: E731
-    elif role == "inproc":
-        run = inproc_async if use_asyncio else inproc
-        call = lambda: run(number(0), number(1))  # noqa: E731
-    elif role == "ops":
-        call = lambda: ops(number(0))  # noqa: E731
-        use_asyncio = True  # for the awaited forms; the others never wait
-    else:
-        sys.stderr.write(f"unknown role {role!r}: see the usage in {sys.argv[0]}\n")
+    role = args[0] if args else ""
+    if role not in ROLES or len(args) - 1 != len(ROLES[role][2]):
+        sys.stderr.write(f"bad arguments {args!r}: see the usage in {sys.argv[0]}\n")
         sys.exit(2)
-    if use_asyncio:
-        asyncio.run(call())
+    blocking, awaited, types = ROLES[role]
+    values = [kind(text) for kind, text in zip(types, args[1:])]
+    if use_asyncio or blocking is None:
+        asyncio.run(awaited(*values))
     else:
-        call()
+        blocking(*values)
 
 
 if __name__ == "__main__":
