@@ -1,12 +1,13 @@
 /**
  * The benchmark runner: runs each workload through native C peers
- * (bench/native/, built by bench/run.sh) and through zmq-ffi's public API on
- * Deno and on Bun (bench/peer.ts), in the same run, and prints one markdown
- * table of results as ratios to native. Start it through bench/run.sh, which
- * builds the C programs first:
+ * (bench/native/, built by bench/run.sh), through the libraries people would
+ * pick instead of zmq-ffi (pyzmq and zeromq.js, bench/peers/) and through
+ * zmq-ffi's public API on Deno and on Bun (bench/peer.ts), in the same run, and
+ * prints one markdown table of results as ratios to native. Start it through
+ * bench/run.sh, which builds the C programs first:
  *
  *   bench/run.sh [--quick] [--repeat N] [--only pushpull,reqrep,inproc,wake,ops]
- *                [--json out.json]
+ *                [--columns pyzmq,zeromqjs,deno,bun] [--json out.json]
  *
  * Every side runs in its own process with a `READY <endpoint>` handshake on
  * stdout; every wait has a timeout, and a failed measurement shows up in its
@@ -15,7 +16,7 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { libzmqVersion } from "../mod.ts";
 
@@ -49,22 +50,252 @@ const build = `${root}bench/build`;
 const peer = `${root}bench/peer.ts`;
 const deno = process.env.DENO ?? "deno";
 const bun = process.env.BUN ?? "bun";
-
-type Runtime = "native" | "deno" | "bun";
-const runtimes: Runtime[] = ["native", "deno", "bun"];
-const ours: Record<Exclude<Runtime, "native">, string[]> = {
-  deno: [deno, "run", "--allow-ffi", "--allow-env", "--allow-read", peer],
-  bun: [bun, peer],
-};
-// The command that plays a role for a runtime: a native program or peer.ts.
-function program(runtime: Runtime, native: string): string[] {
-  return runtime === "native" ? [`${build}/${native}`] : ours[runtime];
-}
+// Debian's python3-zmq is installed for the system interpreter, which a
+// python3 earlier on PATH (pyenv, a virtualenv) may not see.
+const python = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
+// zeromq.js runs on the Node on PATH, from its own directory under
+// bench/build/: it is never a dependency of zmq-ffi.
+const node = process.env.BENCH_NODE ?? "node";
+const ZEROMQJS_VERSION = "6.8.0";
+const zeromqjsPrefix = `${build}/zeromqjs-${ZEROMQJS_VERSION}`;
 
 // Per measurement; a child process also kills itself after its lifetime.
 const READY_TIMEOUT = 30_000;
 const MEASURE_TIMEOUT = quick ? 30_000 : 60_000;
 const LIFETIME_SECONDS = String((READY_TIMEOUT + MEASURE_TIMEOUT) / 1000 + 30);
+
+// ---- columns ------------------------------------------------------------
+
+/** The native program that plays a role; the other columns run one program for all. */
+type Program = "push_pull" | "req_rep" | "inproc" | "ops";
+
+/** A workload, for the APIs that run it with fewer messages. */
+type Workload =
+  | "tcp64"
+  | "tcp1k"
+  | "tcp64k"
+  | "reqrep"
+  | "inproc"
+  | "wake"
+  | "ops";
+
+/** One way of using a column's library: its main API, or the reference one. */
+interface Api {
+  /** Trailing arguments that select this API in the peer ([] for the main one). */
+  mode: string[];
+  /** What it is, for the notes under the table. */
+  name: string;
+  /**
+   * Workloads this API runs with fewer messages (count / divisor), so that a
+   * slow library's runs fit in the time budget; rates are per second either way.
+   */
+  fewer?: Partial<Record<Workload, number>>;
+}
+
+/**
+ * One column of the table: an implementation, measured through its main API
+ * on the main lines and through a second API on the reference lines.
+ */
+interface Column {
+  /** Used in --columns, the progress lines and the JSON output. */
+  key: string;
+  /** The library (and runtime) in the notes under the table. */
+  name: string;
+  /** The table's header for this column: the name and its main API. */
+  header: string;
+  /** Versions for the header line of the table. */
+  version: string;
+  /** zmq-ffi: also gets the diagnostic lines that pair it with native peers. */
+  ours: boolean;
+  /** The argv that plays `role`; arguments follow it. */
+  command: (program: Program, role: string) => string[];
+  main: Api;
+  reference?: Api;
+  /** Why the column is left out of this run (shown under the table). */
+  missing?: string;
+}
+
+/** A command's stdout, and the last line of its stderr if it failed. */
+function output(command: string, args: string[]) {
+  const run = spawnSync(command, args, { encoding: "utf8", timeout: 30_000 });
+  const failure = run.error?.message ??
+    (run.status === 0 ? undefined : (run.stderr || `exit ${run.status}`)
+      .trim().split("\n").slice(-1)[0]);
+  return { text: run.stdout ?? "", failure };
+}
+
+const native: Column = {
+  key: "native",
+  name: "C",
+  header: "C (blocking)",
+  version: "",
+  ours: false,
+  // inproc and ops are whole programs; push_pull and req_rep take the role.
+  command: (program, role) =>
+    program === "inproc" || program === "ops"
+      ? [`${build}/${program}`]
+      : [`${build}/${program}`, role],
+  main: { mode: [], name: "zmq_send / zmq_msg_recv" },
+};
+
+/** zmq-ffi on one runtime: bench/peer.ts, awaited, with the sync API as reference. */
+function ours(key: string, name: string, command: string[]): Column {
+  const version = output(command[0], ["--version"]).text.split("\n")[0]
+    .split(" (")[0].trim();
+  return {
+    key,
+    name: `zmq-ffi ${name}`,
+    header: `zmq-ffi ${name} (awaited)`,
+    version: version.toLowerCase().startsWith(key)
+      ? version
+      : `${key} ${version}`,
+    ours: true,
+    command: (_program, role) => [...command, role],
+    main: { mode: [], name: "await send(), for await" },
+    reference: { mode: ["sync"], name: "sendSync / receiveSync" },
+  };
+}
+
+function pyzmq(): Column {
+  const probe = output(python, [
+    "-c",
+    "import sys, zmq; print(zmq.__version__, zmq.zmq_version(), sys.version.split()[0])",
+  ]);
+  const [version, libzmq, pythonVersion] = probe.text.trim().split(" ");
+  const script = `${root}bench/peers/pyzmq_bench.py`;
+  return {
+    key: "pyzmq",
+    name: "pyzmq",
+    header: "pyzmq (blocking)",
+    version: `pyzmq ${version} (libzmq ${libzmq}, Python ${pythonVersion})`,
+    ours: false,
+    command: (_program, role) => [python, script, role],
+    // ops: its awaited forms (zmq.asyncio) run in the same process as the
+    // blocking ones and take tens of µs per call.
+    main: { mode: [], name: "blocking send() / recv()", fewer: { ops: 20 } },
+    reference: {
+      mode: ["asyncio"],
+      name: "zmq.asyncio, await send() / recv()",
+      fewer: { tcp64: 40, tcp1k: 10, tcp64k: 10, reqrep: 4, inproc: 40 },
+    },
+    missing: probe.failure === undefined
+      ? undefined
+      : `${python} cannot import zmq (${probe.failure}); install python3-zmq`,
+  };
+}
+
+/**
+ * Installs zeromq.js (pinned) into its own directory under bench/build/ unless
+ * it is there already, and checks that its addon loads on this Node.
+ * `--ignore-scripts`: the package ships prebuilt addons, and its install script
+ * only checks that one loads, falling back to a build from source that
+ * downloads a toolchain's worth of dependencies; we check the loading ourselves.
+ */
+function zeromqjs(): Column {
+  const script = `${root}bench/peers/zeromqjs_bench.mjs`;
+  process.env.BENCH_ZEROMQJS_PREFIX = zeromqjsPrefix;
+  let installed: string | undefined;
+  try {
+    installed = JSON.parse(
+      readFileSync(
+        `${zeromqjsPrefix}/node_modules/zeromq/package.json`,
+        "utf8",
+      ),
+    ).version;
+  } catch {
+    // not installed yet
+  }
+  let missing: string | undefined;
+  if (installed !== ZEROMQJS_VERSION) {
+    console.error(
+      `installing zeromq@${ZEROMQJS_VERSION} into ${zeromqjsPrefix}`,
+    );
+    const install = spawnSync("npm", [
+      "install",
+      "--prefix",
+      zeromqjsPrefix,
+      "--ignore-scripts",
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      `zeromq@${ZEROMQJS_VERSION}`,
+    ], { encoding: "utf8", timeout: 180_000 });
+    if (install.status !== 0) {
+      const why = install.error?.message ??
+        (install.stderr || "").trim().split("\n").slice(-3).join(" ");
+      missing = `npm install zeromq@${ZEROMQJS_VERSION} failed: ${why}`;
+    }
+  }
+  let version = "";
+  if (missing === undefined) {
+    const probe = output(node, [script, "version"]);
+    const line = probe.text.split("\n").find((text) =>
+      text.startsWith("RESULT ")
+    );
+    if (probe.failure !== undefined || line === undefined) {
+      missing = `zeromq.js ${ZEROMQJS_VERSION} does not load on ${node}: ${
+        probe.failure ?? "no version"
+      }`;
+    } else {
+      const versions = JSON.parse(line.slice("RESULT ".length));
+      const nodeVersion = output(node, ["--version"]).text.trim();
+      version =
+        `zeromq.js ${versions.zeromqjs} (its own libzmq ${versions.libzmq}, Node ${nodeVersion})`;
+    }
+  }
+  return {
+    key: "zeromqjs",
+    name: "zeromq.js",
+    header: "zeromq.js (awaited)",
+    version,
+    ours: false,
+    command: (_program, role) => [node, script, role],
+    // Each awaited call takes several µs (see the per-call lines).
+    main: {
+      mode: [],
+      name: "await send(), for await",
+      fewer: { tcp64: 10, tcp1k: 4, reqrep: 2, inproc: 10, ops: 20 },
+    },
+    missing,
+  };
+}
+
+// The table's columns, left to right, each made only when it is wanted (a
+// column's setup may install or probe things). Another runtime for zmq-ffi is
+// one more line here, e.g. ["node", () => ours("node", "Node", [node26, peer])].
+const columnMakers: [string, () => Column][] = [
+  ["native", () => native],
+  ["pyzmq", pyzmq],
+  ["zeromqjs", zeromqjs],
+  ["deno", () =>
+    ours("deno", "Deno", [
+      deno,
+      "run",
+      "--allow-ffi",
+      "--allow-env",
+      "--allow-read",
+      peer,
+    ])],
+  ["bun", () => ours("bun", "Bun", [bun, peer])],
+];
+const wanted = flagValue("--columns")?.split(",");
+for (const key of wanted ?? []) {
+  if (!columnMakers.some(([known]) => known === key)) {
+    console.error(
+      `unknown column ${key}; use ${
+        columnMakers.slice(1).map(([known]) => known).join(",")
+      }`,
+    );
+    process.exit(2);
+  }
+}
+// Native is every ratio's base, so it always runs.
+const columns = columnMakers
+  .filter(([key]) => key === "native" || !wanted || wanted.includes(key))
+  .map(([, make]) => make());
+const running = columns.filter((column) => column.missing === undefined);
+const oursColumns = running.filter((column) => column.ours);
 
 // ---- child processes --------------------------------------------------
 
@@ -180,32 +411,43 @@ function throughputOf(
   };
 }
 
+/** One side of a measurement: a column through one of its APIs. */
+interface Side {
+  column: Column;
+  api: Api;
+}
+const mainOf = (column: Column): Side => ({ column, api: column.main });
+const nativeSide = mainOf(native);
+
+function start(
+  side: Side,
+  label: string,
+  program: Program,
+  role: string,
+  args: (string | number)[],
+): Peer {
+  return new Peer(`${side.column.key} ${label}`, [
+    ...side.column.command(program, role),
+    ...args.map(String),
+    ...side.api.mode,
+  ]);
+}
+
 /** PUSH -> PULL over tcp, receiver and sender in separate processes. */
 async function pushPull(
-  receiver: Runtime,
-  sender: Runtime,
+  receiver: Side,
+  sender: Side,
   size: number,
   count: number,
-  sync: boolean,
 ): Promise<Throughput> {
-  const mode = sync ? ["sync"] : [];
-  const pull = new Peer(`${receiver} receiver`, [
-    ...program(receiver, "push_pull"),
-    "recv",
-    String(size),
-    String(count),
-    ...mode,
-  ]);
+  const pull = start(receiver, "receiver", "push_pull", "recv", [size, count]);
   let push: Peer | undefined;
   try {
     const endpoint = await pull.line("READY", READY_TIMEOUT);
-    push = new Peer(`${sender} sender`, [
-      ...program(sender, "push_pull"),
-      "send",
+    push = start(sender, "sender", "push_pull", "send", [
       endpoint,
-      String(size),
-      String(count),
-      ...mode,
+      size,
+      count,
     ]);
     const result = JSON.parse(await pull.line("RESULT", MEASURE_TIMEOUT));
     checkSizes(result);
@@ -216,35 +458,22 @@ async function pushPull(
   }
 }
 
-/**
- * REQ client against a REP echo server over tcp, in separate processes.
- * `sync` makes our peers (never the native ones) use the blocking API.
- */
+/** REQ client against a REP echo server over tcp, in separate processes. */
 async function requestReply(
-  server: Runtime,
-  client: Runtime,
+  server: Side,
+  client: Side,
   count: number,
   gapUs: number,
-  sync: boolean,
 ): Promise<Latency> {
-  const mode = (runtime: Runtime) =>
-    sync && runtime !== "native" ? ["sync"] : [];
-  const rep = new Peer(`${server} server`, [
-    ...program(server, "req_rep"),
-    "server",
-    ...mode(server),
-  ]);
+  const rep = start(server, "server", "req_rep", "server", []);
   let req: Peer | undefined;
   try {
     const endpoint = await rep.line("READY", READY_TIMEOUT);
-    req = new Peer(`${client} client`, [
-      ...program(client, "req_rep"),
-      "client",
+    req = start(client, "client", "req_rep", "client", [
       endpoint,
-      "64",
-      String(count),
-      String(gapUs),
-      ...mode(client),
+      64,
+      count,
+      gapUs,
     ]);
     const result = JSON.parse(await req.line("RESULT", MEASURE_TIMEOUT));
     return { meanUs: result.meanUs, p50Us: result.p50Us, p99Us: result.p99Us };
@@ -255,13 +484,8 @@ async function requestReply(
 }
 
 /** inproc PUSH -> PULL in one process. */
-async function inproc(runtime: Runtime, count: number): Promise<Throughput> {
-  const child = new Peer(`${runtime} inproc`, [
-    ...program(runtime, "inproc"),
-    ...(runtime === "native" ? [] : ["inproc"]),
-    "64",
-    String(count),
-  ]);
+async function inproc(side: Side, count: number): Promise<Throughput> {
+  const child = start(side, "inproc", "inproc", "inproc", [64, count]);
   try {
     const result = JSON.parse(await child.line("RESULT", MEASURE_TIMEOUT));
     checkSizes(result);
@@ -273,13 +497,9 @@ async function inproc(runtime: Runtime, count: number): Promise<Throughput> {
 
 type Costs = Record<string, number>;
 
-/** Per-call costs in one process (bench/native/ops.c, peer.ts ops). */
-async function ops(runtime: Runtime, count: number): Promise<Costs> {
-  const child = new Peer(`${runtime} ops`, [
-    ...program(runtime, "ops"),
-    ...(runtime === "native" ? [] : ["ops"]),
-    String(count),
-  ]);
+/** Per-call costs in one process (bench/native/ops.c, the peers' ops). */
+async function ops(side: Side, count: number): Promise<Costs> {
+  const child = start(side, "ops", "ops", "ops", [count]);
   try {
     return JSON.parse(await child.line("RESULT", MEASURE_TIMEOUT));
   } finally {
@@ -353,23 +573,50 @@ function summary(value: unknown): string {
     .join(", ");
 }
 
-const bestCosts = (values: Costs[]): Costs =>
-  Object.fromEntries(
-    Object.keys(values[0]).map((
-      key,
-    ) => [key, Math.min(...values.map((value) => value[key]))]),
-  );
+/** The fastest of each cost over the runs (a key missing from a run is skipped). */
+const bestCosts = (values: Costs[]): Costs => {
+  const best: Costs = {};
+  for (const value of values) {
+    for (const [key, cost] of Object.entries(value)) {
+      best[key] = Math.min(best[key] ?? Infinity, cost);
+    }
+  }
+  return best;
+};
+
+/**
+ * The configurations of one workload: each column through its main API, then
+ * through its reference API, keyed by `referenceKey`.
+ */
+function configsOf<T>(
+  measure: (side: Side) => Promise<T>,
+): Record<string, () => Promise<T>> {
+  const configs: Record<string, () => Promise<T>> = {};
+  for (const column of running) {
+    configs[column.key] = () => measure(mainOf(column));
+  }
+  for (const column of running) {
+    const api = column.reference;
+    if (api !== undefined) {
+      configs[referenceKey(column)] = () => measure({ column, api });
+    }
+  }
+  return configs;
+}
+const referenceKey = (column: Column) =>
+  `${column.key} ${column.reference!.mode.join(" ")}`;
 
 // ---- the table --------------------------------------------------------
 
 interface Row {
   workload: string;
-  cells: Record<Runtime, string>;
+  /** By column key; a column without a cell shows "—". */
+  cells: Record<string, string>;
   target: string;
 }
 const rows: Row[] = [];
 
-function row(workload: string, cells: Record<Runtime, string>, target = "") {
+function row(workload: string, cells: Record<string, string>, target = "") {
   rows.push({ workload, cells, target });
 }
 
@@ -385,12 +632,15 @@ function throughputText(value: Throughput): string {
   } MB/s`;
 }
 
-/** A cell: the best value, its comparison with native, and any failed runs. */
+/**
+ * A cell: native's shows its value; the others lead with the comparison to
+ * native, then their value; failed runs are counted.
+ */
 function cell<T>(
   outcome: Outcome<T> | undefined,
-  native: Outcome<T> | undefined,
+  base: Outcome<T> | undefined,
   text: (value: T) => string,
-  compare: (ours: T, native: T) => string,
+  compare: (value: T, base: T) => string,
 ): string {
   if (outcome === undefined) return "—";
   const runs = outcome.values.length + outcome.errors.length;
@@ -398,8 +648,8 @@ function cell<T>(
     return `failed: ${outcome.errors[0].split("\n")[0].slice(0, 100)}`;
   }
   let result = text(outcome.best);
-  if (outcome !== native && native?.best !== undefined) {
-    result += ` (${compare(outcome.best, native.best)})`;
+  if (outcome !== base && base?.best !== undefined) {
+    result = `${compare(outcome.best, base.best)} (${result})`;
   }
   if (outcome.errors.length > 0) {
     result += ` [${outcome.errors.length} of ${runs} runs failed]`;
@@ -407,198 +657,240 @@ function cell<T>(
   return result;
 }
 
+/**
+ * A row's cells: native's from `outcomes.native`, every other column's from
+ * the configuration `keyOf` names for it (none: "—").
+ */
+function cells<T>(
+  outcomes: Record<string, Outcome<T>>,
+  keyOf: (column: Column) => string | undefined,
+  text: (value: T) => string,
+  compare: (value: T, base: T) => string,
+): Record<string, string> {
+  const base = outcomes.native;
+  const result: Record<string, string> = {
+    native: cell(base, base, text, compare),
+  };
+  for (const column of running) {
+    const key = column === native ? undefined : keyOf(column);
+    if (key !== undefined) {
+      result[column.key] = cell(outcomes[key], base, text, compare);
+    }
+  }
+  return result;
+}
+
+const main = (column: Column) => column.key;
+const reference = (column: Column) =>
+  column.reference === undefined ? undefined : referenceKey(column);
+
 /** Cells of a throughput row, as a percentage of native msg/s. */
 function throughputCells(
-  native: Outcome<Throughput>,
-  outcomes: Partial<Record<Runtime, Outcome<Throughput>>>,
-): Record<Runtime, string> {
-  const percent = (ours: Throughput, base: Throughput) =>
-    `${(100 * ours.msgsPerSecond / base.msgsPerSecond).toFixed(0)}%`;
-  return {
-    native: cell(native, native, throughputText, percent),
-    deno: cell(outcomes.deno, native, throughputText, percent),
-    bun: cell(outcomes.bun, native, throughputText, percent),
-  };
+  outcomes: Record<string, Outcome<Throughput>>,
+  keyOf: (column: Column) => string | undefined,
+): Record<string, string> {
+  const percent = (value: Throughput, base: Throughput) =>
+    `${(100 * value.msgsPerSecond / base.msgsPerSecond).toFixed(0)}%`;
+  return cells(outcomes, keyOf, throughputText, percent);
 }
 
 /** Cells of a latency row: "x" compares as times native, "+" as µs added over native. */
 function latencyCells(
-  key: keyof Latency,
-  native: Outcome<Latency>,
-  outcomes: Partial<Record<Runtime, Outcome<Latency>>>,
+  statistic: keyof Latency,
+  outcomes: Record<string, Outcome<Latency>>,
+  keyOf: (column: Column) => string | undefined,
   compare: "x" | "+",
-): Record<Runtime, string> {
-  const text = (value: Latency) => `${value[key].toFixed(1)} µs`;
-  const against = (ours: Latency, base: Latency) => {
-    if (compare === "x") return `${(ours[key] / base[key]).toFixed(2)}×`;
-    const added = ours[key] - base[key];
+): Record<string, string> {
+  const text = (value: Latency) => `${value[statistic].toFixed(1)} µs`;
+  const against = (value: Latency, base: Latency) => {
+    if (compare === "x") {
+      return `${(value[statistic] / base[statistic]).toFixed(2)}×`;
+    }
+    const added = value[statistic] - base[statistic];
     return `${added >= 0 ? "+" : "−"}${Math.abs(added).toFixed(1)} µs`;
   };
-  return {
-    native: cell(native, native, text, against),
-    deno: cell(outcomes.deno, native, text, against),
-    bun: cell(outcomes.bun, native, text, against),
-  };
+  return cells(outcomes, keyOf, text, against);
 }
 
-const count = (full: number) => Math.max(2, Math.floor(full / scale));
+/** The message count of `workload` for one API (some run fewer, see Api.fewer). */
+const count = (full: number, workload: Workload, api: Api = native.main) =>
+  Math.max(2, Math.floor(full / scale / (api.fewer?.[workload] ?? 1)));
 const thousands = (value: number) => value.toLocaleString("en-US");
 const sizeName = (size: number) =>
   size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
 
+// Names of the workloads for the notes on fewer messages.
+const workloadNames: Record<Workload, string> = {
+  tcp64: "tcp 64 B",
+  tcp1k: "tcp 1 KiB",
+  tcp64k: "tcp 64 KiB",
+  reqrep: "REQ/REP",
+  inproc: "inproc",
+  wake: "idle wake-up",
+  ops: "per call",
+};
+const workloadsRun = new Set<Workload>();
+
 // ---- workloads --------------------------------------------------------
 
 async function pushPullGroup(): Promise<void> {
-  const workloads: [number, number, string][] = [
-    [64, count(1_000_000), "≥ 80% of native msg/s"],
-    [1024, count(200_000), "≥ 80% of native msg/s"],
-    [65536, count(20_000), ""],
+  const workloads: [Workload, number, number, string][] = [
+    ["tcp64", 64, 1_000_000, "≥ 80% of native msg/s"],
+    ["tcp1k", 1024, 200_000, "≥ 80% of native msg/s"],
+    ["tcp64k", 65536, 10_000, ""],
   ];
-  for (const [size, messages, target] of workloads) {
-    const name = `PUSH→PULL tcp ${sizeName(size)} × ${thousands(messages)}`;
-    const send = (receiver: Runtime, sender: Runtime, sync = false) => () =>
-      pushPull(receiver, sender, size, messages, sync);
-    const configs: Record<string, () => Promise<Throughput>> = {
-      native: send("native", "native"),
-      deno: send("deno", "deno"),
-      bun: send("bun", "bun"),
-      "deno sync": send("deno", "deno", true),
-      "bun sync": send("bun", "bun", true),
-    };
+  for (const [workload, size, full, target] of workloads) {
+    workloadsRun.add(workload);
+    const name = `PUSH→PULL tcp ${sizeName(size)} × ${
+      thousands(count(full, workload))
+    }`;
+    // Both sides use the same API; the receiver measures.
+    const configs = configsOf((side) =>
+      pushPull(side, side, size, count(full, workload, side.api))
+    );
     if (size === 64) {
       // Which side limits throughput: one side ours, the other native.
-      configs["native -> deno"] = send("deno", "native");
-      configs["native -> bun"] = send("bun", "native");
-      configs["deno -> native"] = send("native", "deno");
-      configs["bun -> native"] = send("native", "bun");
+      for (const column of oursColumns) {
+        configs[`native -> ${column.key}`] = () =>
+          pushPull(mainOf(column), nativeSide, size, count(full, workload));
+      }
+      for (const column of oursColumns) {
+        configs[`${column.key} -> native`] = () =>
+          pushPull(nativeSide, mainOf(column), size, count(full, workload));
+      }
     }
     const results = await rounds(name, configs, bestThroughput);
-    const native = results.native;
-    row(
-      `${name}: awaited send → for await`,
-      throughputCells(native, results),
-      target,
-    );
-    row(
-      `${name}: sendSync → receiveSync (reference)`,
-      throughputCells(native, {
-        deno: results["deno sync"],
-        bun: results["bun sync"],
-      }),
-    );
+    row(name, throughputCells(results, main), target);
+    row(`${name}: reference API`, throughputCells(results, reference));
     if (size === 64) {
       row(
         `${name}: native Push → our awaited Pull (diagnostic)`,
-        throughputCells(native, {
-          deno: results["native -> deno"],
-          bun: results["native -> bun"],
-        }),
+        throughputCells(
+          results,
+          (column) => column.ours ? `native -> ${column.key}` : undefined,
+        ),
       );
       row(
         `${name}: our awaited Push → native Pull (diagnostic)`,
-        throughputCells(native, {
-          deno: results["deno -> native"],
-          bun: results["bun -> native"],
-        }),
+        throughputCells(
+          results,
+          (column) => column.ours ? `${column.key} -> native` : undefined,
+        ),
       );
     }
   }
 }
 
 async function requestReplyGroup(): Promise<void> {
-  const trips = count(20_000);
-  const name = `REQ/REP tcp 64 B × ${thousands(trips)}`;
-  const both = (runtime: Runtime, sync = false) => () =>
-    requestReply(runtime, runtime, trips, 0, sync);
-  const results = await rounds(name, {
-    native: both("native"),
-    deno: both("deno"),
-    bun: both("bun"),
-    "deno sync": both("deno", true),
-    "bun sync": both("bun", true),
-  }, bestLatency);
-  const native = results.native;
-  const sync = { deno: results["deno sync"], bun: results["bun sync"] };
+  workloadsRun.add("reqrep");
+  const full = 10_000;
+  const name = `REQ/REP tcp 64 B × ${thousands(count(full, "reqrep"))}`;
+  const results = await rounds(
+    name,
+    configsOf((side) =>
+      requestReply(side, side, count(full, "reqrep", side.api), 0)
+    ),
+    bestLatency,
+  );
   row(
-    `${name}: mean round trip, awaited on both sides`,
-    latencyCells("meanUs", native, results, "x"),
+    `${name}: mean round trip, same library on both sides`,
+    latencyCells("meanUs", results, main, "x"),
     "≤ 1.2× native",
   );
   row(
-    `${name}: p99 round trip, awaited on both sides`,
-    latencyCells("p99Us", native, results, "x"),
+    `${name}: p99 round trip, same library on both sides`,
+    latencyCells("p99Us", results, main, "x"),
   );
   row(
-    `${name}: mean round trip, sync API (reference)`,
-    latencyCells("meanUs", native, sync, "x"),
+    `${name}: mean round trip, reference API`,
+    latencyCells("meanUs", results, reference, "x"),
   );
 }
 
 async function inprocGroup(): Promise<void> {
-  const messages = count(1_000_000);
-  const name = `inproc PUSH→PULL 64 B × ${thousands(messages)}, one process`;
-  const results = await rounds(name, {
-    native: () => inproc("native", messages),
-    deno: () => inproc("deno", messages),
-    bun: () => inproc("bun", messages),
-  }, bestThroughput);
-  row(
-    `${name}: awaited send → for await`,
-    throughputCells(results.native, results),
-    "≥ 70% of native msg/s",
+  workloadsRun.add("inproc");
+  const full = 1_000_000;
+  const name = `inproc PUSH→PULL 64 B × ${
+    thousands(count(full, "inproc"))
+  }, one process`;
+  const results = await rounds(
+    name,
+    configsOf((side) => inproc(side, count(full, "inproc", side.api))),
+    bestThroughput,
   );
+  row(name, throughputCells(results, main), "≥ 70% of native msg/s");
+  row(`${name}: reference API`, throughputCells(results, reference));
 }
 
 async function wakeGroup(): Promise<void> {
-  const trips = count(2_000);
+  workloadsRun.add("wake");
+  const full = 1_000;
   const gapUs = 1000;
   const name = `Idle wake-up, REQ → native REP tcp 64 B, ${
     gapUs / 1000
-  } ms idle × ${thousands(trips)}`;
-  const client = (runtime: Runtime, sync = false) => () =>
-    requestReply("native", runtime, trips, gapUs, sync);
-  const results = await rounds(name, {
-    native: client("native"),
-    deno: client("deno"),
-    bun: client("bun"),
-    "deno sync": client("deno", true),
-    "bun sync": client("bun", true),
-  }, bestLatency);
-  const native = results.native;
-  const sync = { deno: results["deno sync"], bun: results["bun sync"] };
+  } ms idle × ${thousands(count(full, "wake"))}`;
+  const results = await rounds(
+    name,
+    configsOf((side) =>
+      requestReply(nativeSide, side, count(full, "wake", side.api), gapUs)
+    ),
+    bestLatency,
+  );
   row(
-    `${name}: median round trip, awaited`,
-    latencyCells("p50Us", native, results, "+"),
+    `${name}: median round trip`,
+    latencyCells("p50Us", results, main, "+"),
     "≤ +20 µs over native",
   );
   row(
-    `${name}: p99 round trip, awaited`,
-    latencyCells("p99Us", native, results, "+"),
+    `${name}: p99 round trip`,
+    latencyCells("p99Us", results, main, "+"),
   );
   row(
-    `${name}: median round trip, sync API (reference)`,
-    latencyCells("p50Us", native, sync, "+"),
+    `${name}: median round trip, reference API`,
+    latencyCells("p50Us", results, reference, "+"),
   );
 }
 
 async function opsGroup(): Promise<void> {
-  const calls = count(200_000);
+  workloadsRun.add("ops");
+  const full = 200_000;
   const name = "Per call, inproc 64 B, nothing to wait for";
-  const results = await rounds(name, {
-    native: () => ops("native", calls),
-    deno: () => ops("deno", calls),
-    bun: () => ops("bun", calls),
+  const results: Record<string, Outcome<Costs>> = await rounds(name, {
+    // One process measures every API form of its library.
+    ...Object.fromEntries(
+      running.map((column) => [
+        column.key,
+        () => ops(mainOf(column), count(full, "ops", column.main)),
+      ]),
+    ),
   }, bestCosts);
-  // Each line: our key, the native key it compares with, and what it is.
+  // Each line: the peers' key, the native key it compares with, and what it
+  // is; a library without that form shows "—".
   const lines: [string, string | null, string][] = [
-    ["trySendNs", "sendNs", "trySend (C: zmq_send DONTWAIT)"],
-    ["sendNs", "sendNs", "await send() completing at once"],
-    ["sendSyncNs", "sendNs", "sendSync"],
-    ["tryReceiveNs", "receiveNs", "tryReceive (C: zmq_msg_recv, no copy)"],
-    ["receiveNs", "receiveNs", "await receive() of a queued message"],
+    [
+      "trySendNs",
+      "sendNs",
+      "trySend (pyzmq: send(NOBLOCK); C: zmq_send DONTWAIT)",
+    ],
+    ["sendNs", "sendNs", "await send() completing at once (pyzmq: asyncio)"],
+    ["sendSyncNs", "sendNs", "sendSync (pyzmq: blocking send())"],
+    [
+      "tryReceiveNs",
+      "receiveNs",
+      "tryReceive (pyzmq: recv(NOBLOCK); C: zmq_msg_recv, no copy)",
+    ],
+    [
+      "receiveNs",
+      "receiveNs",
+      "await receive() of a queued message (pyzmq: asyncio)",
+    ],
     ["forAwaitNs", "receiveNs", "one for await step over queued messages"],
-    ["receiveSyncNs", "receiveNs", "receiveSync"],
-    ["emptyTryReceiveNs", "emptyReceiveNs", "tryReceive on an empty socket"],
+    ["receiveSyncNs", "receiveNs", "receiveSync (pyzmq: blocking recv())"],
+    [
+      "emptyTryReceiveNs",
+      "emptyReceiveNs",
+      "tryReceive on an empty socket (pyzmq: recv(NOBLOCK) raising zmq.Again)",
+    ],
     [
       "plainForAwaitNs",
       null,
@@ -606,31 +898,39 @@ async function opsGroup(): Promise<void> {
     ],
   ];
   for (const [key, nativeKey, label] of lines) {
-    const native = nativeKey === null ? undefined : results.native;
+    const base = nativeKey === null ? undefined : results.native;
     const text = (costs: Costs, field: string) =>
       `${costs[field].toFixed(0)} ns`;
-    const against = (ours: Costs, base: Costs) =>
-      `${(ours[key] / base[nativeKey!]).toFixed(1)}×`;
-    row(`${name}: ${label}`, {
-      native: native === undefined
+    const against = (costs: Costs, baseCosts: Costs) =>
+      `${(costs[key] / baseCosts[nativeKey!]).toFixed(1)}×`;
+    const lineCells: Record<string, string> = {
+      native: base === undefined
         ? "—"
-        : cell(native, native, (costs) => text(costs, nativeKey!), against),
-      deno: cell(results.deno, native, (costs) => text(costs, key), against),
-      bun: cell(results.bun, native, (costs) => text(costs, key), against),
-    });
+        : cell(base, base, (costs) => text(costs, nativeKey!), against),
+    };
+    for (const column of running) {
+      if (column === native) continue;
+      const outcome = results[column.key];
+      // A library without this form has no cell (a failed run still shows).
+      if (outcome.best !== undefined && outcome.best[key] === undefined) {
+        continue;
+      }
+      lineCells[column.key] = cell(
+        outcome,
+        base,
+        (costs) => text(costs, key),
+        against,
+      );
+    }
+    row(`${name}: ${label}`, lineCells);
   }
 }
 
 // ---- main -------------------------------------------------------------
 
-function output(command: string, args: string[]): string {
-  return spawnSync(command, args, { encoding: "utf8", timeout: 10_000 })
-    .stdout ?? "";
-}
-
 const started = performance.now();
 const gitHead = output("git", ["-C", root, "rev-parse", "--short", "HEAD"])
-  .trim();
+  .text.trim();
 const changed = output("git", [
   "-C",
   root,
@@ -640,11 +940,10 @@ const changed = output("git", [
   "src",
   "ffi",
   "mod.ts",
-]).split("\n").filter(Boolean).map((line) => line.slice(3));
+]).text.split("\n").filter(Boolean).map((line) => line.slice(3));
 const environment = [
   `libzmq ${libzmqVersion()}`,
-  output(deno, ["--version"]).split("\n")[0].split(" (")[0],
-  `bun ${output(bun, ["--version"]).trim()}`,
+  ...running.map((column) => column.version).filter(Boolean),
   `${navigator.hardwareConcurrency} CPUs`,
   `commit ${gitHead}${
     changed.length ? ` + uncommitted changes to ${changed.join(", ")}` : ""
@@ -654,6 +953,11 @@ const environment = [
   }`,
 ];
 console.error(`zmq-ffi benchmarks: ${environment.join("; ")}`);
+for (const column of columns) {
+  if (column.missing !== undefined) {
+    console.error(`${column.name} left out: ${column.missing}`);
+  }
+}
 
 const runners: Record<string, () => Promise<void>> = {
   pushpull: pushPullGroup,
@@ -666,27 +970,76 @@ for (const group of groups) {
   if (only.includes(group)) await runners[group]();
 }
 
+// Under the table: what each column's lines measure, which ran fewer
+// messages, and which columns were left out and why.
+const withReference = running.filter((column) => column.reference);
+const notes: string[] = [
+  `Main lines: ${
+    running.map((column) => `${column.name}: ${column.main.name}`).join("; ")
+  }.${
+    withReference.length === 0
+      ? ""
+      : ` Reference lines: ${
+        withReference.map((column) =>
+          `${column.name}: ${column.reference!.name}`
+        ).join("; ")
+      }.`
+  }`,
+];
+const fewer: string[] = [];
+for (const column of running) {
+  for (const api of [column.main, column.reference]) {
+    const divisors = Object.entries(api?.fewer ?? {})
+      .filter(([workload]) => workloadsRun.has(workload as Workload))
+      .map(([workload, divisor]) =>
+        `${workloadNames[workload as Workload]} ÷ ${divisor}`
+      );
+    if (api !== undefined && divisors.length > 0) {
+      const which = api === column.main ? "" : ` ${api.mode.join(" ")}`;
+      fewer.push(
+        `${column.name}${which}: ${divisors.join(", ")}`,
+      );
+    }
+  }
+}
+if (fewer.length > 0) {
+  notes.push(
+    `Fewer messages per run, so that the run fits in minutes (rates are per second either way): ${
+      fewer.join("; ")
+    }.`,
+  );
+}
+for (const column of columns) {
+  if (column.missing !== undefined) {
+    notes.push(`${column.name} left out: ${column.missing}.`);
+  }
+}
+
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 const escape = (text: string) => text.replaceAll("|", "\\|");
 const lines = [
   "",
-  `zmq-ffi vs native libzmq in the same run (${
+  `zmq-ffi and the libraries people pick instead, against native libzmq in the same run (${
     environment.join("; ")
   }; took ${seconds} s)`,
   "",
-  "| workload | native | Deno (ratio) | Bun (ratio) | target |",
-  "| --- | --- | --- | --- | --- |",
+  `| workload | ${
+    running.map((column) => column.header).join(" | ")
+  } | target |`,
+  `| --- | ${running.map(() => "---").join(" | ")} | --- |`,
   ...rows.map((entry) =>
     `| ${
       [
         entry.workload,
-        ...runtimes.map((runtime) => entry.cells[runtime]),
+        ...running.map((column) => entry.cells[column.key] ?? "—"),
         entry.target || "—",
       ].map(escape).join(" | ")
     } |`
   ),
+  "",
+  ...notes.flatMap((note) => [note, ""]),
 ];
-console.log(lines.join("\n"));
+console.log(lines.join("\n").trimEnd());
 if (jsonPath !== undefined) {
   writeFileSync(
     jsonPath,
