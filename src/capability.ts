@@ -90,7 +90,34 @@ export const capability: Capabilities = Object.freeze({
   get draft() {
     return has("draft");
   },
+  // Printing it shows the values (console.log, Deno.inspect, util.inspect).
+  [Symbol.for("nodejs.util.inspect.custom")]: describeCapabilities,
+  [Symbol.for("Deno.customInspect")]: describeCapabilities,
 });
+
+function describeCapabilities(): string {
+  const names = [
+    "ipc",
+    "pgm",
+    "tipc",
+    "norm",
+    "ws",
+    "wss",
+    "vmci",
+    "curve",
+    "gssapi",
+    "draft",
+  ] as const;
+  try {
+    return `capability { ${
+      names.map((name) => `${name}: ${has(name)}`).join(", ")
+    } }`;
+  } catch (error) {
+    return `capability { (libzmq not loaded: ${
+      (error as Error).message.split("\n")[0]
+    }) }`;
+  }
+}
 
 /**
  * The version of the loaded libzmq as "major.minor.patch" (loads libzmq).

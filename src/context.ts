@@ -254,6 +254,23 @@ export class Context {
     if (new.target === Context) Object.preventExtensions(this);
   }
 
+  /** How Node's and Bun's inspection print a context. @internal */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.#describe();
+  }
+
+  /** How Deno's inspection prints a context. @internal */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.#describe();
+  }
+
+  #describe(): string {
+    const state = this.#state;
+    return `Context { closed: ${state.terminated}, sockets: ${state.sockets.size}, options: ${
+      JSON.stringify(this.#options)
+    } }`;
+  }
+
   /** What JSON.stringify shows of a context. */
   toJSON(): { type: string; closed: boolean } {
     return { type: "Context", closed: this.closed };

@@ -130,6 +130,25 @@ export class Poller {
     if (new.target === Poller) Object.preventExtensions(this);
   }
 
+  /** How Node's and Bun's inspection print a poller. @internal */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.#describe();
+  }
+
+  /** How Deno's inspection prints a poller. @internal */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.#describe();
+  }
+
+  #describe(): string {
+    const targets = this.#items.map(({ target }) =>
+      typeof target === "number" ? `fd ${target}` : target.constructor.name
+    );
+    return `Poller { closed: ${this.#closed}, polling: ${this.#polling}, targets: ${
+      JSON.stringify(targets)
+    } }`;
+  }
+
   /** The number of targets in the poller. */
   get size(): number {
     return this.#items.length;

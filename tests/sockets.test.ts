@@ -4,9 +4,13 @@ import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect as tcpConnect } from "node:net";
+import { inspect } from "node:util";
 import {
+  capability,
+  Context,
   Dealer,
   Pair,
+  Poller,
   Publisher,
   Pull,
   Push,
@@ -345,6 +349,66 @@ describe("XPublisher.verbosity", () => {
       sub.subscribe("topic");
       const [subscription] = await xpub.receive();
       assert.equal(text(subscription), "\x01topic");
+    }
+  });
+});
+
+describe("objects a program prints and mistypes", () => {
+  test("printing a socket shows its type, endpoints, state and pending operations, never option values", async () => {
+    const pull = new Pull();
+    const push = new Push();
+    try {
+      await pull.bind("tcp://127.0.0.1:*");
+      push.connect(pull.lastEndpoint);
+      const pending = pull.receive();
+      const shown = inspect(pull);
+      assert.match(shown, /^Pull \{/);
+      assert.ok(shown.includes(pull.lastEndpoint), shown);
+      assert.match(shown, /closed: false/);
+      assert.match(shown, /receives: 1/);
+      using plain = new Dealer({
+        plainUsername: "user",
+        plainPassword: "top-secret-password",
+      });
+      assert.doesNotMatch(inspect(plain), /top-secret/);
+      assert.ok(inspect(push).includes(`connected: ["${pull.lastEndpoint}"]`));
+      await push.send("done");
+      await pending;
+      assert.match(inspect(capability), /curve: (true|false)/);
+      assert.match(inspect(new Poller()), /^Poller \{ closed: false/);
+    } finally {
+      push.close();
+      pull.close();
+    }
+    assert.match(inspect(pull), /closed: true/);
+  });
+
+  test("a misspelt property throws instead of doing nothing", () => {
+    using sock = new Dealer();
+    const context = new Context();
+    const poller = new Poller();
+    try {
+      assert.throws(() => {
+        (sock as unknown as Record<string, unknown>).recieveTimeout = 5;
+      }, TypeError);
+      assert.throws(() => {
+        (context as unknown as Record<string, unknown>).ioThread = 2;
+      }, TypeError);
+      assert.throws(() => {
+        (poller as unknown as Record<string, unknown>).timeout = 2;
+      }, TypeError);
+      // Spreading or listing a socket's values never throws.
+      assert.doesNotThrow(() => ({ ...sock }));
+      assert.doesNotThrow(() => Object.values(sock));
+      // A program's own subclass stays extensible.
+      class Tagged extends Dealer {
+        tag = "mine";
+      }
+      using tagged = new Tagged();
+      assert.equal(tagged.tag, "mine");
+    } finally {
+      poller.close();
+      context.close();
     }
   });
 });
