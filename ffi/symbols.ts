@@ -164,6 +164,13 @@ export const symbols = {
     result: "i32",
     optional: true,
   },
+  // int zmq_socket_get_peer_state(void *socket, const void *routing_id,
+  //                               size_t routing_id_size);  (draft)
+  zmq_socket_get_peer_state: {
+    parameters: ["pointer", "buffer", "usize"],
+    result: "i32",
+    optional: true,
+  },
   // uint32_t zmq_connect_peer(void *socket, const char *endpoint);
   zmq_connect_peer: {
     parameters: ["pointer", "buffer"],

@@ -5,12 +5,14 @@
  * @module
  */
 import { SocketOption, SocketType } from "../ffi/constants.ts";
-import { ownedCopy } from "./boundary.ts";
+import type { Pointer } from "../ffi/backend.ts";
+import { byteLengthOf, ownedCopy } from "./boundary.ts";
 import { encodeEndpoint } from "./endpoint.ts";
 import { ZmqError } from "./errors.ts";
 import { routingIdBytes } from "./option_codec.ts";
 import type { SocketOptionsOf } from "./options.ts";
-import { sealed } from "./socket.ts";
+import { zmq } from "./native.ts";
+import { sealed, socketInternals } from "./socket.ts";
 import {
   defineOptions,
   DuplexSocket,
@@ -26,10 +28,13 @@ class ConnectRoutingIds {
   #given = new Set<string>();
 
   // The checked id bytes to set before connecting, or null without one.
+  // `socket` is the live handle, to ask a draft libzmq whether an inbound
+  // peer already has the id.
   take(
     operation: string,
     endpoint: string,
     options: unknown,
+    socket?: Pointer,
   ): Uint8Array | null {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
@@ -48,6 +53,21 @@ class ConnectRoutingIds {
         } was already given to a connection of this socket; libzmq cannot reuse one`,
         { operation: "connect", endpoint },
       );
+    }
+    // A peer that connected to this socket and named itself with the id
+    // has it too: libzmq would abort. Only a draft libzmq can be asked
+    // (zmq_socket_get_peer_state); see the README's known limits.
+    const peerState = zmq().zmq_socket_get_peer_state;
+    if (socket !== undefined && peerState !== undefined) {
+      if (peerState(socket, bytes, BigInt(byteLengthOf(bytes))) >= 0) {
+        throw new ZmqError(
+          "EEXIST",
+          `${operation}: a connected peer already has the routing id ${
+            JSON.stringify(new TextDecoder().decode(bytes))
+          }; libzmq cannot give it to a second connection`,
+          { operation: "connect", endpoint },
+        );
+      }
     }
     return bytes;
   }
@@ -87,7 +107,12 @@ export class Router extends DuplexSocket {
 
   /** Connects to an endpoint, optionally naming the peer with a routing id. */
   override connect(endpoint: string, options: RouterConnectOptions = {}): void {
-    const id = this.#connectIds.take("Router.connect", endpoint, options);
+    const id = this.#connectIds.take(
+      "Router.connect",
+      endpoint,
+      options,
+      socketInternals(this).handle("connect"),
+    );
     if (id === null) return super.connect(endpoint);
     this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id);
     super.connect(endpoint);
@@ -134,7 +159,12 @@ export class Stream extends DuplexSocket {
    * ```
    */
   override connect(endpoint: string, options: StreamConnectOptions = {}): void {
-    const id = this.#connectIds.take("Stream.connect", endpoint, options);
+    const id = this.#connectIds.take(
+      "Stream.connect",
+      endpoint,
+      options,
+      socketInternals(this).handle("connect"),
+    );
     if (id === null) return super.connect(endpoint);
     this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id);
     super.connect(endpoint);

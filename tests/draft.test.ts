@@ -10,7 +10,7 @@ import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { Buffer } from "node:buffer";
-import { capability, ZmqError } from "../mod.ts";
+import { capability, Dealer, Router, ZmqError } from "../mod.ts";
 import * as compatDraft from "../compat_draft.ts";
 import {
   Channel,
@@ -999,6 +999,44 @@ describe("the compat entry's draft sockets (zeromq/draft)", () => {
       } finally {
         radio.close();
         dish.close();
+      }
+    },
+  );
+});
+
+describe("Router.connect with a routing id an inbound peer took", () => {
+  // libzmq asserts (!has_out_pipe (routing_id)) when a connect routing id is
+  // taken, and a remote peer chooses its own id: a draft libzmq can be asked
+  // first (zmq_socket_get_peer_state), so the connect is refused instead.
+  test(
+    "is refused with EEXIST, and the process lives on",
+    needsDraft,
+    async () => {
+      const router = new Router();
+      const dealer = new Dealer({ routingId: "node-2" });
+      const target = new Dealer();
+      try {
+        await router.bind("tcp://127.0.0.1:*");
+        await target.bind("tcp://127.0.0.1:*");
+        dealer.connect(router.lastEndpoint);
+        await dealer.send("hello");
+        const [id] = await router.receive(); // node-2 is known to the router now
+        assert.equal(new TextDecoder().decode(id), "node-2");
+        assert.throws(
+          () => router.connect(target.lastEndpoint, { routingId: "node-2" }),
+          (error: ZmqError) => error.code === "EEXIST",
+        );
+        // The router still works, and another id is fine.
+        router.connect(target.lastEndpoint, { routingId: "node-3" });
+        await router.send(["node-2", "still here"]);
+        assert.equal(
+          new TextDecoder().decode((await dealer.receive())[0]),
+          "still here",
+        );
+      } finally {
+        target.close();
+        dealer.close();
+        router.close();
       }
     },
   );
