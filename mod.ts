@@ -29,6 +29,7 @@ export {
   CLOSE_LINGER_CAP,
   Context,
   context,
+  type ContextOptionProperties,
   type ContextOptions,
 } from "./src/context.ts";
 export {
@@ -86,6 +87,9 @@ export {
   type OptionSpec,
   type OptionType,
   type OptionWriteTypes,
+  type ContextOptionName,
+  contextOptions,
+  type ContextOptionSpec,
   socketOptions,
   type SocketOptionsInit,
   type SocketOptionsOf,

@@ -3,13 +3,19 @@
  *
  * @module
  */
-import { ContextOption, SocketOption } from "../ffi/constants.ts";
+import { SocketOption } from "../ffi/constants.ts";
 import process from "node:process";
 import { isMainThread } from "node:worker_threads";
 import type { Pointer } from "../ffi/backend.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { lastError, retryOnSignal, zmqError } from "./errors.ts";
 import { refuseStructuredClone } from "./thread.ts";
+import { encodeContextOption } from "./option_codec.ts";
+import {
+  type ContextOptionName,
+  contextOptions,
+  type ContextOptionSpec,
+} from "./options.ts";
 
 /** The native side of a socket, tracked by its context (never the Socket object itself). */
 export interface NativeSocket {
@@ -65,6 +71,37 @@ export interface ContextOptions {
   threadPriority?: number;
   /** ZMQ_THREAD_SCHED_POLICY: scheduling policy of the I/O threads (OS-specific, -1 leaves it). */
   threadSchedulingPolicy?: number;
+}
+
+/**
+ * The context options as properties of a {@link Context}.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "@zmq-ffi/zmq";
+ * const ctx = new Context();
+ * ctx.ioThreads = 2; // before its first socket
+ * console.log(ctx.socketLimit);
+ * ctx.close();
+ * ```
+ */
+export interface ContextOptionProperties {
+  /** ZMQ_BLOCKY: whether new sockets default to an infinite linger. */
+  blocky: boolean;
+  /** ZMQ_IPV6: whether new sockets use IPv6. */
+  ipv6: boolean;
+  /** ZMQ_IO_THREADS: the size of the I/O thread pool (set it before creating sockets). */
+  ioThreads: number;
+  /** ZMQ_MAX_SOCKETS: the most sockets this context may have open. */
+  maxSockets: number;
+  /** ZMQ_MAX_MSGSZ: the largest message size in bytes. */
+  maxMessageSize: number;
+  /** ZMQ_THREAD_PRIORITY: scheduling priority of the I/O threads (-1: the OS default). */
+  threadPriority: number;
+  /** ZMQ_THREAD_SCHED_POLICY: scheduling policy of the I/O threads (-1: the OS default). */
+  threadSchedulingPolicy: number;
+  /** ZMQ_SOCKET_LIMIT: the largest maxSockets this libzmq supports. */
+  readonly socketLimit: number;
 }
 
 let openSockets = 0;
@@ -195,14 +232,6 @@ let discardContext: (context: Context) => void;
 /** Reaches a context's internals (for src/socket.ts only). */
 export let contextInternals: (context: Context) => ContextInternals;
 
-const intOptions = {
-  ioThreads: ContextOption.IO_THREADS,
-  maxSockets: ContextOption.MAX_SOCKETS,
-  maxMessageSize: ContextOption.MAX_MSGSZ,
-  threadPriority: ContextOption.THREAD_PRIORITY,
-  threadSchedulingPolicy: ContextOption.THREAD_SCHED_POLICY,
-} as const;
-
 /**
  * A ZeroMQ context. Sockets created without a `context` option use the shared
  * default {@link context}. Closing a context closes its sockets first, then
@@ -232,21 +261,16 @@ export class Context {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("Context options must be an object");
     }
-    const known = ["blocky", "ipv6", ...Object.keys(intOptions)];
     for (const [name, value] of Object.entries(options)) {
-      if (!known.includes(name)) {
+      const spec = contextOptionSpec(name);
+      if (spec === undefined || spec.access === "r") {
         throw new TypeError(
           `Unknown context option '${name}'; known options: ${
-            known.join(", ")
+            writableContextOptions.join(", ")
           }`,
         );
       }
-      if (value === undefined) continue;
-      if (name === "blocky" || name === "ipv6") {
-        if (typeof value !== "boolean") {
-          throw new TypeError(`Context option '${name}' must be a boolean`);
-        }
-      } else checkInt(name, value);
+      if (value !== undefined) encodeContextOption(name, spec, value, true);
     }
     this.#options = { ...options };
     refuseStructuredClone(this, "Context");
@@ -299,16 +323,19 @@ export class Context {
       if (handle === null) throw lastError("zmq_ctx_new");
       state.handle = handle;
       try {
-        const { blocky = false, ipv6, ...ints } = this.#options;
-        this.#set("blocky", ContextOption.BLOCKY, blocky ? 1 : 0);
-        if (ipv6 !== undefined) {
-          this.#set("ipv6", ContextOption.IPV6, ipv6 ? 1 : 0);
-        }
-        for (const [name, value] of Object.entries(ints)) {
+        // Not libzmq's default: blocky false, so that exiting never hangs.
+        const options = { blocky: false, ...this.#options };
+        for (const [name, value] of Object.entries(options)) {
+          const spec = contextOptionSpec(name)!;
           // -1 leaves a thread option at libzmq's default.
-          if (value !== undefined && value !== -1) {
-            this.#set(name, intOptions[name as keyof typeof intOptions], value);
+          if (value === undefined || (spec.remembered && value === -1)) {
+            continue;
           }
+          this.#set(
+            name,
+            spec.id,
+            encodeContextOption(name, spec, value, true),
+          );
         }
       } catch (error) {
         // Undo, so that every later use fails the same way instead of
@@ -342,82 +369,35 @@ export class Context {
     return this.#state.terminated;
   }
 
-  /** ZMQ_BLOCKY: whether new sockets default to an infinite linger. */
-  get blocky(): boolean {
-    return this.#get("blocky", ContextOption.BLOCKY) === 1;
-  }
-  set blocky(value: boolean) {
-    if (typeof value !== "boolean") {
-      throw new TypeError("blocky must be a boolean");
+  // The option properties, from the table (src/options.ts).
+  static {
+    for (const name of Object.keys(contextOptions) as ContextOptionName[]) {
+      const spec: ContextOptionSpec = contextOptions[name];
+      Object.defineProperty(Context.prototype, name, {
+        get(this: Context) {
+          if (spec.remembered) {
+            return this.#options[name as "threadPriority"] ?? -1;
+          }
+          const value = this.#get(name, spec.id);
+          return spec.type === "boolean" ? value === 1 : value;
+        },
+        set: spec.access === "r" ? undefined : function (
+          this: Context,
+          value: unknown,
+        ) {
+          this.#set(
+            name,
+            spec.id,
+            encodeContextOption(name, spec, value, false),
+          );
+          if (spec.remembered) {
+            (this.#options as Record<string, unknown>)[name] = value;
+          }
+        },
+        enumerable: false,
+        configurable: true,
+      });
     }
-    this.#set("blocky", ContextOption.BLOCKY, value ? 1 : 0);
-  }
-
-  /** ZMQ_IPV6: whether new sockets use IPv6. */
-  get ipv6(): boolean {
-    return this.#get("ipv6", ContextOption.IPV6) === 1;
-  }
-  set ipv6(value: boolean) {
-    if (typeof value !== "boolean") {
-      throw new TypeError("ipv6 must be a boolean");
-    }
-    this.#set("ipv6", ContextOption.IPV6, value ? 1 : 0);
-  }
-
-  /** ZMQ_IO_THREADS: the size of the I/O thread pool (set it before creating sockets). */
-  get ioThreads(): number {
-    return this.#get("ioThreads", ContextOption.IO_THREADS);
-  }
-  set ioThreads(value: number) {
-    checkInt("ioThreads", value);
-    this.#set("ioThreads", ContextOption.IO_THREADS, value);
-  }
-
-  /** ZMQ_MAX_SOCKETS: the most sockets this context may have open. */
-  get maxSockets(): number {
-    return this.#get("maxSockets", ContextOption.MAX_SOCKETS);
-  }
-  set maxSockets(value: number) {
-    checkInt("maxSockets", value);
-    this.#set("maxSockets", ContextOption.MAX_SOCKETS, value);
-  }
-
-  /** ZMQ_MAX_MSGSZ: the largest message size in bytes. */
-  get maxMessageSize(): number {
-    return this.#get("maxMessageSize", ContextOption.MAX_MSGSZ);
-  }
-  set maxMessageSize(value: number) {
-    checkInt("maxMessageSize", value);
-    this.#set("maxMessageSize", ContextOption.MAX_MSGSZ, value);
-  }
-
-  /** ZMQ_THREAD_PRIORITY: scheduling priority of the I/O threads. */
-  get threadPriority(): number {
-    return this.#options.threadPriority ?? -1;
-  }
-  set threadPriority(value: number) {
-    checkInt("threadPriority", value, 0);
-    this.#set("threadPriority", ContextOption.THREAD_PRIORITY, value);
-    this.#options.threadPriority = value;
-  }
-
-  /** ZMQ_THREAD_SCHED_POLICY: scheduling policy of the I/O threads. */
-  get threadSchedulingPolicy(): number {
-    return this.#options.threadSchedulingPolicy ?? -1;
-  }
-  set threadSchedulingPolicy(value: number) {
-    checkInt("threadSchedulingPolicy", value, 0);
-    this.#set(
-      "threadSchedulingPolicy",
-      ContextOption.THREAD_SCHED_POLICY,
-      value,
-    );
-    this.#options.threadSchedulingPolicy = value;
-  }
-
-  /** ZMQ_SOCKET_LIMIT: the largest maxSockets this libzmq supports. */
-  get socketLimit(): number {
-    return this.#get("socketLimit", ContextOption.SOCKET_LIMIT);
   }
 
   /**
@@ -441,29 +421,17 @@ export class Context {
   }
 }
 
-// The smallest value libzmq accepts; -1 for the thread options means "leave
-// the default" and is accepted only when creating a Context.
-const minimums: Record<string, number> = {
-  ioThreads: 0,
-  maxSockets: 1,
-  maxMessageSize: 0,
-  threadPriority: -1,
-  threadSchedulingPolicy: -1,
-};
+/** The options of a {@link Context} as typed properties (from the option table). */
+export interface Context extends ContextOptionProperties {}
 
-function checkInt(
-  name: string,
-  value: unknown,
-  min = minimums[name] ?? -1,
-): asserts value is number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`Context option '${name}' must be an integer`);
-  }
-  if (value < min || value > 0x7fffffff) {
-    throw new RangeError(
-      `Context option '${name}' must be from ${min} to ${0x7fffffff}, got ${value}`,
-    );
-  }
+const writableContextOptions =
+  (Object.keys(contextOptions) as ContextOptionName[])
+    .filter((name) => contextOptions[name].access !== "r");
+
+function contextOptionSpec(name: string): ContextOptionSpec | undefined {
+  return Object.hasOwn(contextOptions, name)
+    ? (contextOptions as Record<string, ContextOptionSpec>)[name]
+    : undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import { lastError, ZmqError } from "./errors.ts";
 import { zmq } from "./native.ts";
 import {
   appliesTo,
+  type ContextOptionSpec,
   type OptionSpec,
   socketOptions,
   type SocketTypeName,
@@ -312,4 +313,33 @@ export function readOption(
         (buffer as Uint8Array).subarray(0, Math.max(0, length - 1)),
       );
   }
+}
+
+/**
+ * Checks a value for a context option: a boolean, or an integer from the
+ * option's minimum (-1 at construction for the options libzmq cannot read
+ * back, meaning "leave the OS default") to 2^31 - 1.
+ */
+export function encodeContextOption(
+  name: string,
+  spec: ContextOptionSpec,
+  value: unknown,
+  creating: boolean,
+): number {
+  if (spec.type === "boolean") {
+    if (typeof value !== "boolean") {
+      throw new TypeError(`Context option '${name}' must be a boolean`);
+    }
+    return value ? 1 : 0;
+  }
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`Context option '${name}' must be an integer`);
+  }
+  const min = creating && spec.remembered ? -1 : spec.min ?? -1;
+  if (value < min || value > INT_MAX) {
+    throw new RangeError(
+      `Context option '${name}' must be from ${min} to ${INT_MAX}, got ${value}`,
+    );
+  }
+  return value;
 }

@@ -546,3 +546,81 @@ export function optionsFor(type: SocketTypeName): OptionName[] {
     appliesTo(socketOptions[name], type)
   );
 }
+
+/**
+ * One row of the context option table.
+ *
+ * @example
+ * ```ts
+ * import { type ContextOptionSpec, contextOptions } from "@zmq-ffi/zmq";
+ * const spec: ContextOptionSpec = contextOptions.ioThreads;
+ * console.log(spec.id, spec.min); // 1 0
+ * ```
+ */
+export interface ContextOptionSpec {
+  /** The ZMQ_ context option number. */
+  readonly id: number;
+  /** `number` (C int) or `boolean` (int 0/1). */
+  readonly type: "number" | "boolean";
+  /** `r` read-only, `rw` both. */
+  readonly access: "r" | "rw";
+  /** Smallest value accepted when set on a live context. */
+  readonly min?: number;
+  /**
+   * libzmq cannot read it back: reads give the last value written (-1, "the
+   * OS default", when never written), and -1 at construction leaves it alone.
+   */
+  readonly remembered?: boolean;
+}
+
+/**
+ * Every context option of libzmq 4.3, by its zeromq.js-style name: the
+ * Context's properties and constructor options come from this table.
+ *
+ * @example
+ * ```ts
+ * import { contextOptions } from "@zmq-ffi/zmq";
+ * console.log(Object.keys(contextOptions)); // ["blocky", "ipv6", ...]
+ * ```
+ */
+export const contextOptions = {
+  /** ZMQ_BLOCKY: when true, new sockets default to linger -1 (wait forever at termination). */
+  blocky: { id: 70, type: "boolean", access: "rw" },
+  /** ZMQ_IPV6: enable IPv6 on new sockets. */
+  ipv6: { id: 42, type: "boolean", access: "rw" },
+  /** ZMQ_IO_THREADS: size of libzmq's I/O thread pool (set it before creating sockets). */
+  ioThreads: { id: 1, type: "number", access: "rw", min: 0 },
+  /** ZMQ_MAX_SOCKETS: most sockets the context may have open. */
+  maxSockets: { id: 2, type: "number", access: "rw", min: 1 },
+  /** ZMQ_MAX_MSGSZ: largest message size in bytes. */
+  maxMessageSize: { id: 5, type: "number", access: "rw", min: 0 },
+  /** ZMQ_THREAD_PRIORITY: scheduling priority of the I/O threads (OS-specific). */
+  threadPriority: {
+    id: 3,
+    type: "number",
+    access: "rw",
+    min: 0,
+    remembered: true,
+  },
+  /** ZMQ_THREAD_SCHED_POLICY: scheduling policy of the I/O threads (OS-specific). */
+  threadSchedulingPolicy: {
+    id: 4,
+    type: "number",
+    access: "rw",
+    min: 0,
+    remembered: true,
+  },
+  /** ZMQ_SOCKET_LIMIT: the largest maxSockets this libzmq supports. */
+  socketLimit: { id: 3, type: "number", access: "r" },
+} as const satisfies Record<string, ContextOptionSpec>;
+
+/**
+ * The name of a context option.
+ *
+ * @example
+ * ```ts
+ * import type { ContextOptionName } from "@zmq-ffi/zmq";
+ * const name: ContextOptionName = "ioThreads";
+ * ```
+ */
+export type ContextOptionName = keyof typeof contextOptions;
