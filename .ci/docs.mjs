@@ -48,6 +48,7 @@ const concerns = [
       "src/brief_wait.ts",
       "src/socket_wait.ts",
       "src/socket_io.ts",
+      "src/socket_receive.ts",
     ],
   },
   {

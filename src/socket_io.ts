@@ -18,7 +18,7 @@ import {
   SNDMORE,
   SocketOption,
 } from "../ffi/constants.ts";
-import { backend, libc, type Libzmq, zmq } from "./native.ts";
+import { libc, zmq } from "./native.ts";
 import {
   byteLengthOf,
   cString,
@@ -30,7 +30,15 @@ import {
 import { errorCode, retryOnSignal, zmqError } from "./errors.ts";
 import type { NativeSocket } from "./context.ts";
 
-/** Per-message routing data of the draft socket types. */
+/**
+ * Per-message routing data of the draft socket types.
+ *
+ * @example
+ * ```ts
+ * import type { MessageMetadata } from "@zmq-ffi/zmq";
+ * const to: MessageMetadata = { routingId: 7 };
+ * ```
+ */
 export interface MessageMetadata {
   /** The peer to send to (Server, Peer) or that sent it. */
   routingId?: number;
@@ -86,9 +94,6 @@ export function checkSubscription(length: number, what: string): void {
   }
 }
 
-const INT_MAX = 0x7fffffff;
-// Received frames above this size are released from libzmq right away.
-const LARGE_FRAME = 65536;
 // Frames up to this size are copied through `scratch` (see sendFrame).
 const SMALL_FRAME = 256;
 const COPY_FRAME = 1024;
@@ -98,9 +103,9 @@ const smallSizes = Array.from({ length: COPY_FRAME + 1 }, (_, n) => BigInt(n));
 const metadataMsg = new BigUint64Array(MSG_T_SIZE / 8);
 const intValue = new Int32Array(1);
 const optionLength = new BigUint64Array(1);
-const { messageByAddress } = backend.tuning;
 
-function sizeOf(length: number): bigint {
+/** A length as the bigint a size_t parameter takes (small ones cached). */
+export function sizeOf(length: number): bigint {
   return length <= COPY_FRAME ? smallSizes[length] as bigint : BigInt(length);
 }
 
@@ -128,7 +133,7 @@ export function afterFailure(
  * repeated with what is left of it (libzmq would start the full timeout
  * again), and a deadline that passed is EAGAIN.
  */
-class Deadline {
+export class Deadline {
   #start = -1;
   #changed = false;
   // Fields, not parameter properties: Node strips types only.
@@ -295,102 +300,6 @@ function failed(io: Io, operation: string) {
   return zmqError(errorCode(errno), operation, {
     socketType: io.socketType,
   }, errno);
-}
-
-// The frame libzmq just received into msg, in an ArrayBuffer of its own: the
-// program may keep, transfer or detach it without touching any other frame
-// or any later receive. (Views into a shared slab cost less to make, ~20 ns
-// against 10-500 ns, but transferring one frame's buffer emptied every
-// other frame of its slab; a WebAssembly.Memory pool, which no program can
-// detach, measured slower than fresh arrays on Deno.)
-function copyFrame(lib: Libzmq, native: NativeState, size: number): Uint8Array {
-  if (size === 0) return new Uint8Array(0);
-  const data = messageByAddress
-    ? lib.zmq_msg_data_at(native.msgAt)
-    : lib.zmq_msg_data(native.msg);
-  const frame = new Uint8Array(size);
-  libc().memcpy(frame, data, sizeOf(size));
-  return frame;
-}
-
-function receiveFrame(lib: Libzmq, native: NativeState, flags: number): number {
-  const size = messageByAddress
-    ? lib.zmq_msg_recv_at(native.msgAt, native.handle!, flags)
-    : lib.zmq_msg_recv(native.msg, native.handle!, flags);
-  return size === INT_MAX ? Number(lib.zmq_msg_size(native.msg)) : size;
-}
-
-// After a large frame: give its memory back to libzmq now.
-function releaseLarge(lib: Libzmq, native: NativeState, size: number): void {
-  if (size > LARGE_FRAME) {
-    lib.zmq_msg_close(native.msg);
-    lib.zmq_msg_init(native.msg);
-  }
-}
-
-/**
- * Receives one whole message; null when a non-blocking receive finds none.
- * `timeout` is the socket's receiveTimeout for a blocking one.
- */
-export function receiveFrames(
-  io: Io,
-  flags: number,
-  timeout = -1,
-): Uint8Array[] | null {
-  const lib = zmq();
-  const native = io.native;
-  const frames: Uint8Array[] = [];
-  let deadline: Deadline | null = null;
-  try {
-    for (;;) {
-      const size = receiveFrame(lib, native, flags);
-      if (size < 0) {
-        if (afterFailure(io, "receive", flags, frames.length > 0) === "later") {
-          return null;
-        }
-        if ((flags & DONTWAIT) === 0 && timeout >= 0) {
-          deadline ??= new Deadline(io, SocketOption.RCVTIMEO, timeout);
-          if (!deadline.beforeRetry()) {
-            throw zmqError("EAGAIN", "receive", { socketType: io.socketType });
-          }
-        }
-        continue;
-      }
-      frames.push(copyFrame(lib, native, size));
-      const more = messageByAddress
-        ? lib.zmq_msg_more_at(native.msgAt)
-        : lib.zmq_msg_more(native.msg);
-      releaseLarge(lib, native, size);
-      if (!more) return frames;
-      flags &= ~DONTWAIT; // the rest of a multipart message is already here
-    }
-  } finally {
-    deadline?.restore();
-  }
-}
-
-/**
- * Receives one single-frame draft message with its metadata; null when a
- * non-blocking receive finds none.
- */
-export function receiveWithMetadata(
-  io: Io,
-  read: MetadataReader,
-  flags: number,
-): [Uint8Array, MessageMetadata] | null {
-  const lib = zmq();
-  const native = io.native;
-  for (;;) {
-    const size = receiveFrame(lib, native, flags);
-    if (size < 0) {
-      if (afterFailure(io, "receive", flags, false) === "later") return null;
-      continue;
-    }
-    const frame = copyFrame(lib, native, size);
-    const metadata = read(native.msg);
-    releaseLarge(lib, native, size);
-    return [frame, metadata];
-  }
 }
 
 /**

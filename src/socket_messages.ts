@@ -15,11 +15,10 @@ import {
   type MessageMetadata,
   type MetadataReader,
   prepareMessage,
-  receiveFrames,
-  receiveWithMetadata,
   sendMessage,
   sendPrepared,
 } from "./socket_io.ts";
+import { receiveFrames, receiveWithMetadata } from "./socket_receive.ts";
 import type { Received, SocketWaits } from "./socket_wait.ts";
 
 const resolved = Promise.resolve();

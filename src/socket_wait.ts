@@ -22,10 +22,9 @@ import {
   type MessageMetadata,
   type MetadataReader,
   type PreparedMessage,
-  receiveFrames,
-  receiveWithMetadata,
   sendPrepared,
 } from "./socket_io.ts";
+import { receiveFrames, receiveWithMetadata } from "./socket_receive.ts";
 import { descriptorClosing, POLL_IN, watcher } from "./watcher.ts";
 
 // After this many operations that completed at once, an awaited operation
