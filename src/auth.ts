@@ -85,7 +85,7 @@ function checkDomain(domain: unknown, operation: string): string {
 function sameSecret(presented: Uint8Array, stored: Uint8Array): boolean {
   let difference = presented.length ^ stored.length;
   for (let index = 0; index < stored.length; index++) {
-    difference |= (presented[index] ?? 0) ^ stored[index];
+    difference |= (presented[index] ?? 0) ^ stored[index]!;
   }
   return difference === 0;
 }
@@ -272,7 +272,7 @@ export class Authenticator {
   // identity, mechanism, credentials...]; one reply: [routing id, "",
   // version, request id, status code, status text, user id, metadata].
   #handle(frames: Uint8Array[]): void {
-    if (frames.length < 4 || frames[1].length !== 0) return; // not ZAP: nothing to answer
+    if (frames.length < 4 || frames[1]!.length !== 0) return; // not ZAP: nothing to answer
     const [routingId, , versionFrame, requestId] = frames;
     let decision: Decision;
     let entry: AuthenticationLog | undefined;
@@ -302,10 +302,10 @@ export class Authenticator {
     }
     try {
       this.#router.trySend([
-        routingId,
+        routingId!,
         empty,
         "1.0",
-        requestId,
+        requestId!,
         String(decision.status),
         decision.reason,
         decision.status === 200 ? decision.userId : "",
@@ -359,7 +359,7 @@ export class Authenticator {
           };
         }
         const stored = users.get(user);
-        if (stored === undefined || !sameSecret(credentials[1], stored)) {
+        if (stored === undefined || !sameSecret(credentials[1]!, stored)) {
           return {
             status: 400,
             reason: "Wrong user name or password",
@@ -369,14 +369,14 @@ export class Authenticator {
         return { status: 200, reason: "OK", userId: user };
       }
       case "CURVE": {
-        if (credentials.length !== 1 || credentials[0].length !== 32) {
+        if (credentials.length !== 1 || credentials[0]!.length !== 32) {
           return {
             status: 500,
             reason: "Malformed CURVE credentials",
             userId: "",
           };
         }
-        const key = z85.encode(credentials[0]);
+        const key = z85.encode(credentials[0]!);
         const keys = this.#curveKeys.get(domain) ?? this.#curveKeys.get("*");
         if (keys === undefined) {
           return {

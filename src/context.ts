@@ -127,7 +127,7 @@ export function closeNativeSocket(socket: NativeSocket): void {
       lingerLength,
     ) !== 0;
     owner.lingering ||= failed || lingerValue[0] !== 0;
-    owner.lingeringForever ||= failed || lingerValue[0] < 0;
+    owner.lingeringForever ||= failed || lingerValue[0]! < 0;
   }
   zmq.zmq_close(socket.handle);
   socket.handle = null;
@@ -192,7 +192,7 @@ function capInfiniteLinger(socket: NativeSocket): void {
         SocketOption.LINGER,
         lingerValue,
         lingerLength,
-      ) === 0 && lingerValue[0] < 0
+      ) === 0 && lingerValue[0]! < 0
   ) {
     lingerValue[0] = CLOSE_LINGER_CAP;
     zmq.zmq_setsockopt(socket.handle, SocketOption.LINGER, lingerValue, 4n);

@@ -170,9 +170,9 @@ const libzmqOwn: Table = {
 };
 
 function platformTable(os: string): Table {
-  if (os === "linux" || os === "android") return perOs.linux;
-  if (os === "windows") return perOs.windows;
-  return perOs.bsd;
+  if (os === "linux" || os === "android") return perOs.linux!;
+  if (os === "windows") return perOs.windows!;
+  return perOs.bsd!;
 }
 
 let codesByErrno: Map<number, ErrorCode> | undefined;

@@ -71,7 +71,7 @@ export interface ErrorContext {
 
 // The transport of an endpoint ("tcp", "epgm", ...), "" without one.
 function transportOf(endpoint: string | undefined): string {
-  return /^([a-z0-9+.-]+):\/\//i.exec(endpoint ?? "")?.[1].toLowerCase() ?? "";
+  return /^([a-z0-9+.-]+):\/\//i.exec(endpoint ?? "")?.[1]?.toLowerCase() ?? "";
 }
 
 const multicast = new Set(["pgm", "epgm", "norm"]);

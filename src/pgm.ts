@@ -73,9 +73,10 @@ export function rawSocketProblem(): ErrorCode | null {
 export function multicastProblem(endpoint: string): ErrorCode | null {
   const match = /^(pgm|epgm|norm):\/\/(.*)$/.exec(endpoint);
   if (match === null) return null;
-  const port = match[2].slice(match[2].lastIndexOf(":") + 1);
+  const address = match[2]!;
+  const port = address.slice(address.lastIndexOf(":") + 1);
   if (
-    !match[2].includes(":") || !/^[0-9]{1,5}$/.test(port) ||
+    !address.includes(":") || !/^[0-9]{1,5}$/.test(port) ||
     Number(port) < 1 || Number(port) > 65535
   ) {
     return "EINVAL";

@@ -195,7 +195,7 @@ export class Poller {
         operation: "modify",
       });
     }
-    this.#items[index].events = checkEvents(events);
+    this.#items[index]!.events = checkEvents(events);
   }
 
   /** Removes a target; returns false when it was not in the Poller. */
@@ -204,7 +204,7 @@ export class Poller {
     const index = this.#find(target);
     if (index < 0) return false;
     const [item] = this.#items.splice(index, 1);
-    if (item.slot >= 0) watcher().close(item.slot);
+    if (item !== undefined && item.slot >= 0) watcher().close(item.slot);
     return true;
   }
 
@@ -220,7 +220,7 @@ export class Poller {
     const ints = new Int32Array(words.buffer);
     const shorts = new Int16Array(words.buffer);
     for (let index = 0; index < items.length; index++) {
-      const { target, events } = items[index];
+      const { target, events } = items[index]!;
       if (typeof target === "number") {
         words[2 * index] = 0n;
         ints[4 * index + 2] = target;
@@ -258,10 +258,10 @@ export class Poller {
     const ready: PollResult[] = [];
     if (count === 0) return ready;
     for (let index = 0; index < items.length; index++) {
-      const revents = shorts[8 * index + 7];
+      const revents = shorts[8 * index + 7]!;
       if (revents === 0) continue;
       ready.push({
-        target: items[index].target,
+        target: items[index]!.target,
         readable: (revents & POLLIN) !== 0,
         writable: (revents & POLLOUT) !== 0,
         error: (revents & POLLERR) !== 0,

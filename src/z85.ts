@@ -34,8 +34,8 @@ function encode(input: Uint8Array): string {
   }
   let text = "";
   for (let offset = 0; offset < length; offset += 4) {
-    let value = ((data[offset] << 24) | (data[offset + 1] << 16) |
-      (data[offset + 2] << 8) | data[offset + 3]) >>> 0;
+    let value = ((data[offset]! << 24) | (data[offset + 1]! << 16) |
+      (data[offset + 2]! << 8) | data[offset + 3]!) >>> 0;
     let group = "";
     for (let digit = 0; digit < 5; digit++) {
       group = ALPHABET[value % 85] + group;
@@ -60,7 +60,7 @@ function decode(text: string): Uint8Array {
     let value = 0;
     for (let index = offset; index < offset + 5; index++) {
       const code = text.charCodeAt(index);
-      const digit = code < 128 ? DIGITS[code] : -1;
+      const digit = code < 128 ? DIGITS[code]! : -1;
       if (digit < 0) {
         throw new RangeError(
           `z85.decode: ${
