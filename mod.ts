@@ -79,6 +79,9 @@ export { Socket, type SocketConstructorOptions } from "./src/socket.ts";
 export type { Received } from "./src/socket_wait.ts";
 export type { MessageMetadata } from "./src/socket_io.ts";
 export {
+  type ContextOptionName,
+  contextOptions,
+  type ContextOptionSpec,
   type OptionInputs,
   type OptionKeysFor,
   type OptionName,
@@ -87,9 +90,6 @@ export {
   type OptionSpec,
   type OptionType,
   type OptionWriteTypes,
-  type ContextOptionName,
-  contextOptions,
-  type ContextOptionSpec,
   socketOptions,
   type SocketOptionsInit,
   type SocketOptionsOf,
