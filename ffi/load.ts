@@ -88,7 +88,7 @@ const installHelp = [
 
 function describe(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0];
+  return text.split("\n", 1)[0] ?? "";
 }
 
 function isPermissionError(error: unknown): boolean {

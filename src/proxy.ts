@@ -278,9 +278,9 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     }
     const stateBuffer = new SharedArrayBuffer(4);
     const job: ProxyJob = {
-      frontend: pointers[0],
-      backend: pointers[sockets.indexOf(this.backEnd)],
-      capture: this.capture === undefined ? 0n : pointers[sockets.length - 1],
+      frontend: pointers[0]!,
+      backend: pointers[sockets.indexOf(this.backEnd)]!,
+      capture: this.capture === undefined ? 0n : pointers[sockets.length - 1]!,
       control: controlPointer,
       state: stateBuffer,
     };

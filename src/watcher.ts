@@ -98,7 +98,7 @@ class Watcher {
     } else {
       const fds = new Int32Array(2);
       if (libc.pipe(fds) !== 0) throw lastError("start the watcher (pipe)");
-      [wakeReadFd, this.#wakeWriteFd] = fds;
+      [wakeReadFd, this.#wakeWriteFd] = [fds[0]!, fds[1]!];
     }
     // Node never ends a thread that is inside a C call: a process whose
     // watcher waits in epoll_wait would not exit, and one whose C call
@@ -108,7 +108,7 @@ class Watcher {
     if (stopsOnExit && this.#epollFd >= 0) {
       const fds = new Int32Array(2);
       if (libc.pipe(fds) !== 0) throw lastError("start the watcher (pipe)");
-      [wakeReadFd, this.#wakeWriteFd] = fds;
+      [wakeReadFd, this.#wakeWriteFd] = [fds[0]!, fds[1]!];
       const view = this.#epollView;
       view.setUint32(0, POLL_IN, true);
       view.setUint32(this.#epollData, EXIT_SLOT, true);
@@ -140,7 +140,7 @@ class Watcher {
         }`,
       );
       for (let index = 0; index < this.#slots.length; index++) {
-        const slot = this.#slots[index];
+        const slot = this.#slots[index]!;
         const callback = slot.callback;
         if (callback === null) continue;
         slot.callback = null;
@@ -192,12 +192,12 @@ class Watcher {
       const base = SLOTS_START + index * SLOT_SIZE;
       if (shared[base + STATE] !== FIRED) continue;
       Atomics.store(shared, base + STATE, IDLE);
-      const slot = this.#slots[index];
+      const slot = this.#slots[index]!;
       const callback = slot.callback;
       slot.callback = null;
       this.#release(slot);
       try {
-        callback?.(shared[base + REVENTS]);
+        callback?.(shared[base + REVENTS]!);
       } catch (error) {
         queueMicrotask(() => {
           throw error;
@@ -252,7 +252,7 @@ class Watcher {
     }
     const base = SLOTS_START + index * SLOT_SIZE;
     if (this.#epollFd >= 0) {
-      const slot = this.#slots[index];
+      const slot = this.#slots[index]!;
       slot.fd = -1;
       slot.duplicate = false;
       if (closedAfter && this.#control(EPOLL_CTL_ADD, fd, index, 0) === 0) {
@@ -304,7 +304,7 @@ class Watcher {
     keepAlive: boolean,
   ): void {
     if (this.#broken !== null) throw this.#broken;
-    const slot = this.#slots[index];
+    const slot = this.#slots[index]!;
     const shared = this.#shared;
     const base = SLOTS_START + index * SLOT_SIZE;
     slot.callback = callback;
@@ -330,7 +330,7 @@ class Watcher {
 
   /** Stops watching a slot (a fire already on its way is ignored). */
   disarm(index: number): void {
-    const slot = this.#slots[index];
+    const slot = this.#slots[index]!;
     slot.callback = null;
     this.#release(slot);
     Atomics.store(this.#shared, SLOTS_START + index * SLOT_SIZE + STATE, IDLE);
@@ -354,7 +354,7 @@ class Watcher {
   /** Disarms and frees a slot; call before the descriptor is closed. */
   close(index: number): void {
     this.disarm(index);
-    const slot = this.#slots[index];
+    const slot = this.#slots[index]!;
     if (slot.fd >= 0) {
       this.#control(EPOLL_CTL_DEL, slot.fd, index, 0);
       if (slot.duplicate) loadLibc().close(slot.fd);

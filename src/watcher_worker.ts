@@ -97,8 +97,8 @@ function waitWithPoll(): void {
     for (let slot = 0; slot < slots; slot++) {
       const base = SLOTS_START + slot * SLOT_SIZE;
       if (Atomics.load(shared, base + STATE) !== ARMED) continue;
-      pollfds[2 * count] = shared[base + FD];
-      pollShorts[4 * count + 2] = shared[base + EVENTS];
+      pollfds[2 * count] = shared[base + FD]!;
+      pollShorts[4 * count + 2] = shared[base + EVENTS]!;
       pollShorts[4 * count + 3] = 0;
       slotOf[count] = slot;
       count++;
@@ -113,8 +113,8 @@ function waitWithPoll(): void {
     }
     let fired = false;
     for (let index = 1; index < count; index++) {
-      const revents = pollShorts[4 * index + 3];
-      if (revents !== 0 && fire(shared, slotOf[index], revents)) fired = true;
+      const revents = pollShorts[4 * index + 3]!;
+      if (revents !== 0 && fire(shared, slotOf[index]!, revents)) fired = true;
     }
     if (fired) wakeMain();
   }

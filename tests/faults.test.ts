@@ -10,7 +10,7 @@ import {
   freePort,
   type Peer,
   receiveWithin,
-  runtime,
+  runtimeArgs,
   startChild,
   startPeer,
   text,
@@ -462,10 +462,9 @@ describe("the process runs out of file descriptors", () => {
     bounded,
     async () => {
       const command = [
-        JSON.stringify(process.execPath),
-        ...(runtime === "deno" ? ["run", "--allow-all", "--quiet"] : []),
-        JSON.stringify(fixture("out_of_descriptors.ts")),
-      ].join(" ");
+        process.execPath,
+        ...runtimeArgs([fixture("out_of_descriptors.ts")]),
+      ].map((word) => JSON.stringify(word)).join(" ");
       const result = await startChild(
         ["-c", `ulimit -n 64 && exec ${command}`],
         { program: "sh" },
