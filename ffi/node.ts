@@ -101,7 +101,9 @@ const nodeTypes: Record<NativeType, string> = {
 // bytes off V8's heap when it first takes its address, and they stay there.
 const addresses = new WeakMap<ArrayBufferView, bigint>();
 
-function addressOf(view: ArrayBufferView): bigint {
+function addressOf(view: ArrayBufferView | null): bigint {
+  // NULL where C takes one (zmq_socket_monitor's endpoint, to stop it).
+  if (view === null) return 0n;
   const known = addresses.get(view);
   // A detached buffer reads as empty: ask again, so that node:ffi refuses it.
   if (known !== undefined && view.byteLength !== 0) return known;

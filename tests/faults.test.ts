@@ -364,7 +364,9 @@ describe("a slow consumer under the high-water mark", () => {
         String(SIZE),
       ]);
       try {
-        // Read nothing for a while: the sender must be stuck at the HWM.
+        // Read nothing for a while once it runs (a busy machine may take
+        // seconds to start it): the sender must be stuck at the HWM.
+        await sender.line(/^\{/, 20000);
         await sleep(1500);
         const stalled = progress(sender).at(-1);
         assert.ok(stalled, `no progress from the sender: ${sender.stderr}`);
