@@ -71,8 +71,13 @@ const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']*)\.ts(["'])/g;
 for (const file of readdirSync(output, { recursive: true })) {
   if (!String(file).endsWith(".d.ts")) continue;
   const path = join(output, String(file));
-  const text = readFileSync(path, "utf8");
-  writeFileSync(path, text.replace(relativeTs, "$1$2.js$3"));
+  let text = readFileSync(path, "utf8").replace(relativeTs, "$1$2.js$3");
+  // `using` support names Symbol.dispose: bring its declarations along, so
+  // that a project whose target predates them still type-checks.
+  if (/\b(Symbol\.(async)?[dD]ispose|(Async)?Disposable)\b/.test(text)) {
+    text = `/// <reference lib="esnext.disposable" />\n${text}`;
+  }
+  writeFileSync(path, text);
 }
 for (const entry of entries) {
   for (const extension of [".js", ".d.ts"]) {
@@ -83,4 +88,4 @@ for (const entry of entries) {
     }
   }
 }
-console.log(`.ci/build-npm.mjs: built ${output}`);
+// Silent on success: `npm pack --json` prints this script's output first.
