@@ -469,7 +469,7 @@ export async function startPeer(
     process.execPath,
     ...runtimeArgs(args),
   ];
-  const child = spawn(command, rest, {
+  const child = spawn(command!, rest, {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -517,9 +517,9 @@ export async function startPeer(
         let seen = 0;
         const check = () => {
           for (; seen < lines.length; seen++) {
-            if (pattern.test(lines[seen])) {
+            if (pattern.test(lines[seen]!)) {
               finish();
-              return resolve(lines[seen]);
+              return resolve(lines[seen]!);
             }
           }
           if (done) {

@@ -213,8 +213,8 @@ describe("a Subscriber that never subscribed", () => {
       ]);
       assert.deepEqual([first, second, other], [null, null, null]);
       assert.equal(warnings.length, 1, warnings.join("\n"));
-      assert.match(warnings[0], /Subscriber/);
-      assert.match(warnings[0], /subscribe\(\)/);
+      assert.match(warnings[0]!, /Subscriber/);
+      assert.match(warnings[0]!, /subscribe\(\)/);
       // Once per socket: waiting again says nothing more.
       assert.equal(await receiveWithin(forgetful, 2300), null);
       assert.equal(warnings.length, 1, warnings.join("\n"));

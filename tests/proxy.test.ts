@@ -126,8 +126,8 @@ describe("proxy devices", () => {
         }
         // The Dealer shares requests between the workers: stop each one.
         for (let n = 0; n < workers.length; n++) {
-          await clients[0].send("stop");
-          assert.equal(text((await clients[0].receive())[0]), "stopped");
+          await clients[0]!.send("stop");
+          assert.equal(text((await clients[0]!.receive())[0]), "stopped");
         }
         const seen = (await Promise.all(served)).flat().sort();
         assert.equal(seen.length, 10);
@@ -151,7 +151,7 @@ describe("proxy devices", () => {
         subscriber.subscribe("weather");
         // The publisher sees the subscription only if it crossed the proxy.
         const [subscription] = await publisher.receive();
-        assert.deepEqual([...subscription], [
+        assert.deepEqual([...subscription!], [
           1,
           ...new TextEncoder().encode("weather"),
         ]);
@@ -163,7 +163,7 @@ describe("proxy devices", () => {
         ]);
         subscriber.unsubscribe("weather");
         const [unsubscription] = await publisher.receive();
-        assert.deepEqual([...unsubscription], [
+        assert.deepEqual([...unsubscription!], [
           0,
           ...new TextEncoder().encode("weather"),
         ]);

@@ -177,7 +177,7 @@ describe("descriptors", () => {
         pulls.forEach((pull, index) => pull.bindSync(`inproc://fds-${index}`));
         // One wait first, so the watcher's own descriptors are counted before.
         push.connect("inproc://fds-0");
-        const first = pulls[0].receive();
+        const first = pulls[0]!.receive();
         await push.send("started");
         await first;
         const before = openFds();

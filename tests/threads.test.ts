@@ -107,8 +107,8 @@ describe("sockets inside Worker threads", () => {
           const message = await receiveWithin(pull, 10000);
           assert.ok(message !== null, `only ${received} arrived`);
           const [name, index] = texts(message);
-          assert.equal(Number(index), next.get(name), `${name} in order`);
-          next.set(name, Number(index) + 1);
+          assert.equal(Number(index), next.get(name!), `${name} in order`);
+          next.set(name!, Number(index) + 1);
         }
       };
       try {
@@ -323,7 +323,13 @@ describe("contexts do not cross threads", () => {
         }
         // Web Workers (globalThis.Worker) clone the same way; Node has none,
         // so there structuredClone (the same algorithm) stands in.
-        if (typeof globalThis.Worker !== "function") {
+        const WebWorker = (globalThis as {
+          Worker?: new (url: string, options: { type: "module" }) => {
+            postMessage(value: unknown): void;
+            terminate(): void;
+          };
+        }).Worker;
+        if (WebWorker === undefined) {
           try {
             structuredClone(socket);
             problems.push("a Socket was cloned by structuredClone");
@@ -336,7 +342,7 @@ describe("contexts do not cross threads", () => {
           socket.bindSync(endpoint("inproc"));
           return;
         }
-        const web = new globalThis.Worker(
+        const web = new WebWorker(
           URL.createObjectURL(
             new Blob(["self.onmessage = () => {};"], {
               type: "application/javascript",
