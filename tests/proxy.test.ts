@@ -339,6 +339,31 @@ describe("proxy ends when its sockets or context close", () => {
     assert.equal(child.stdout.trim(), "terminated", child.stderr);
     assert.equal(child.code, 0, child.stderr);
   });
+  test("process.exit() while a proxy forwards ends the program promptly", async () => {
+    // Node cannot end a thread inside zmq_proxy_steerable: the proxy is
+    // stopped on exit instead (src/proxy.ts).
+    const child = await runScript(
+      `
+      import { Proxy, Pull, Push } from "${modUrl}";
+      const proxy = new Proxy(new Pull(), new Push());
+      await proxy.frontEnd.bind("tcp://127.0.0.1:*");
+      await proxy.backEnd.bind("tcp://127.0.0.1:*");
+      const sink = new Pull();
+      sink.connect(proxy.backEnd.lastEndpoint);
+      const source = new Push();
+      source.connect(proxy.frontEnd.lastEndpoint);
+      proxy.run().catch(() => {});
+      await source.send("through");
+      await sink.receive();
+      console.log("forwarding");
+      process.exit(0);
+    `,
+      { timeout: 15000 },
+    );
+    assert.equal(child.stdout.trim(), "forwarding", child.stderr);
+    assert.equal(child.signal, null, child.stderr);
+    assert.equal(child.code, 0, child.stderr);
+  });
 });
 
 describe("proxy misuse", () => {
