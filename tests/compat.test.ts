@@ -89,7 +89,7 @@ describe("zeromq.js programs on the compat entry", () => {
       const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)]
         .map((match) => match[1]);
       assert.deepEqual(
-        imports.filter((module) => !module.startsWith("node:")),
+        imports.filter((module) => !module!.startsWith("node:")),
         ["../../compat.ts"],
         name,
       );
@@ -432,7 +432,7 @@ describe("compat surface", () => {
         sub.connect(xpub.lastEndpoint!);
         sub.subscribe("topic");
         const [subscription] = await xpub.receive();
-        assert.equal(subscription.toString(), "\x01topic");
+        assert.equal(subscription!.toString(), "\x01topic");
       }
     } finally {
       first.close();

@@ -144,7 +144,7 @@ describe("examples", () => {
           assert.deepEqual(rest, []);
           const match = new RegExp(
             `^Average temperature for zipcode '${zipcode}' was (-?\\d+)F$`,
-          ).exec(average);
+          ).exec(average!);
           assert.ok(match, average);
           assert.ok(Number(match[1]) >= -80 && Number(match[1]) <= 134);
         }

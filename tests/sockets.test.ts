@@ -315,10 +315,10 @@ describe("Stream.connect with a routing id", () => {
     // With notify on, the connect notification carries the id.
     const [id, notification] = await client.receive();
     assert.equal(text(id), "web");
-    assert.equal(notification.length, 0);
+    assert.equal(notification!.length, 0);
     await client.send(["web", "ping"]);
     const [, first] = await server.receive(); // the server's connect notification
-    assert.equal(first.length, 0);
+    assert.equal(first!.length, 0);
     const [, data] = await server.receive();
     assert.equal(text(data), "ping");
     assert.throws(

@@ -247,7 +247,7 @@ describe("contexts do not cross threads", () => {
         "cannotBeSentToAnotherThread",
       ]);
       assert.equal(Object.values(value).length, 1);
-      assert.equal(Object.entries(value)[0][0], "cannotBeSentToAnotherThread");
+      assert.equal(Object.entries(value)[0]![0], "cannotBeSentToAnotherThread");
     }
     assert.throws(() => structuredClone(socket), /another thread/);
   });
