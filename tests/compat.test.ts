@@ -75,7 +75,7 @@ const expected: Record<string, { sortFirst?: number; lines: string[] }> = {
 };
 
 function check(name: string, result: ChildResult): void {
-  const { sortFirst = 0, lines: want } = expected[name];
+  const { sortFirst = 0, lines: want } = expected[name]!;
   const got = output(result);
   const head = got.slice(0, sortFirst).sort();
   assert.deepEqual([...head, ...got.slice(sortFirst)], want);
