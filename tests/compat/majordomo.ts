@@ -85,12 +85,16 @@ class Broker {
 
 class Worker {
   socket: zmq.Dealer;
+  readonly service: string;
+  readonly handle: (text: string) => string;
 
   constructor(
-    readonly service: string,
+    service: string,
     id: string,
-    readonly handle: (text: string) => string,
+    handle: (text: string) => string,
   ) {
+    this.service = service;
+    this.handle = handle;
     this.socket = new zmq.Dealer({ routingId: id });
   }
 
