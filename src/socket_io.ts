@@ -131,11 +131,15 @@ export function afterFailure(
 class Deadline {
   #start = -1;
   #changed = false;
-  constructor(
-    readonly io: Io,
-    readonly option: number,
-    readonly timeout: number,
-  ) {}
+  // Fields, not parameter properties: Node strips types only.
+  readonly io: Io;
+  readonly option: number;
+  readonly timeout: number;
+  constructor(io: Io, option: number, timeout: number) {
+    this.io = io;
+    this.option = option;
+    this.timeout = timeout;
+  }
 
   // Before repeating the call: false when the deadline has passed.
   beforeRetry(): boolean {
