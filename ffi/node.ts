@@ -165,9 +165,8 @@ const libraries: DynamicLibrary[] = [];
 /** The Node implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "node",
-  // Measured on Node 26.12: a typed array argument costs a lookup of its
-  // address (see addressOf), a fresh array also a getRawPointer.
-  tuning: { messageByAddress: true, freshSmallFrames: false },
+  // A typed array argument costs a lookup of its address (see addressOf).
+  tuning: { messageByAddress: true },
   os: process.platform === "win32" ? "windows" : process.platform,
   unavailable,
   open<S extends Record<string, SymbolDefinition>>(
