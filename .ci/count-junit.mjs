@@ -1,6 +1,7 @@
-// Counts leaf test cases and failures in JUnit reports from deno test and bun test,
-// prints them per runtime and as one closing line "N passed, N failed".
-// Deno also reports each describe() block as a test case: only leaves count.
+// Counts leaf test cases and failures in JUnit reports from deno test, bun test and
+// node --test, prints them per runtime and as one closing line "N passed, N failed".
+// Deno also reports each describe() block as a test case: only leaves count (Node
+// reports describe() blocks as nested testsuites instead).
 import { existsSync, readFileSync } from "node:fs";
 
 const unescape = (text) =>

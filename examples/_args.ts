@@ -113,7 +113,7 @@ export function parseArgs<F extends Record<string, Flag>>(
   const given = new Set<string>();
   const positionals: string[] = [];
   for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
+    const argument = argv[index]!;
     if (argument === "--help" || argument === "-h") {
       console.log(usage(program));
       process.exit(0);
@@ -126,7 +126,7 @@ export function parseArgs<F extends Record<string, Flag>>(
     const option = equals < 0 ? argument : argument.slice(0, equals);
     const name = byFlag.get(option);
     if (name === undefined) fail(`unknown option ${option}`, program);
-    const flag = program.flags[name];
+    const flag = program.flags[name]!;
     if (flag.kind === "boolean") {
       if (equals >= 0) fail(`${option} takes no value`, program);
       values[name] = true;
@@ -134,7 +134,7 @@ export function parseArgs<F extends Record<string, Flag>>(
     }
     let value: string;
     if (equals >= 0) value = argument.slice(equals + 1);
-    else if (index + 1 < argv.length) value = argv[++index];
+    else if (index + 1 < argv.length) value = argv[++index]!;
     else fail(`${option} needs a value`, program);
     if (flag.kind === "list") {
       if (!given.has(name)) values[name] = [];

@@ -83,7 +83,7 @@ for (const workload of workloads) await ventilator.send(String(workload));
 const perWorker = new Array<number>(WORKERS).fill(0);
 for (let received = 1; received <= TASKS; received++) {
   const [from] = await sink.receive();
-  perWorker[Number(decoder.decode(from)) - 1]++;
+  perWorker[Number(decoder.decode(from)) - 1]!++;
   if (received % 20 === 0) {
     const elapsed = Math.round(performance.now() - started);
     console.log(

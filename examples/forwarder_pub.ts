@@ -37,7 +37,9 @@ for (const endpoint of args.connect) publisher.connect(endpoint);
 
 // A subscription message starts with 1 (an unsubscription with 0).
 let subscription: Uint8Array;
-do [subscription] = await publisher.receive(); while (subscription[0] !== 1);
+do [subscription = new Uint8Array()] = await publisher.receive(); while (
+  subscription[0] !== 1
+);
 
 for (let n = 1; n <= args.count; n++) {
   await publisher.send(`${args.topic} message ${n}`);

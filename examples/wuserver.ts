@@ -42,7 +42,7 @@ const args = parseArgs({
   },
 });
 
-const [low, high] = args.zipRange.split("-").map(Number);
+const [low = NaN, high = NaN] = args.zipRange.split("-").map(Number);
 if (!(low >= 0 && high >= low && high <= 99999)) {
   console.error(`wuserver: bad --zip-range "${args.zipRange}"`);
   process.exit(2);

@@ -1,6 +1,7 @@
 /**
- * The runtime-neutral FFI interface. `ffi/deno.ts` and `ffi/bun.ts` implement
- * it; nothing else in the library knows which runtime it runs on.
+ * The runtime-neutral FFI interface. `ffi/deno.ts`, `ffi/bun.ts` and
+ * `ffi/node.ts` implement it; nothing else in the library knows which runtime
+ * it runs on.
  *
  * @module
  */
@@ -59,9 +60,14 @@ export type LoadedSymbols<S extends Record<string, SymbolDefinition>> =
 /** What the library needs from a runtime's FFI. */
 export interface Backend {
   /** Which runtime this is. */
-  readonly runtime: "deno" | "bun";
+  readonly runtime: "deno" | "bun" | "node";
   /** The operating system, as `"linux"`, `"darwin"`, `"windows"`, ... */
   readonly os: string;
+  /**
+   * Why this process cannot call C at all (an old runtime, FFI turned off or
+   * not permitted), as a message that says what to do; undefined if it can.
+   */
+  unavailable?(): string | undefined;
   /** Opens a shared library and binds the given symbols; throws when it cannot. */
   open<S extends Record<string, SymbolDefinition>>(
     path: string,

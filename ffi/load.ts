@@ -8,13 +8,16 @@
 import type { Backend, LoadedSymbols } from "./backend.ts";
 import { backend as bunBackend } from "./bun.ts";
 import { backend as denoBackend } from "./deno.ts";
+import { backend as nodeBackend } from "./node.ts";
 import { libcSymbols, symbols } from "./symbols.ts";
 
-/** The backend of the runtime we are on. */
-export const backend: Backend = typeof (globalThis as { Bun?: unknown }).Bun !==
-    "undefined"
-  ? bunBackend
-  : denoBackend;
+/** The backend of the runtime we are on (Deno and Bun also look like Node). */
+export const backend: Backend =
+  typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
+    ? bunBackend
+    : typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
+    ? denoBackend
+    : nodeBackend;
 
 /** libzmq's functions, bound for this runtime. */
 export type Libzmq = LoadedSymbols<typeof symbols>;
@@ -85,7 +88,7 @@ const installHelp = [
 
 function describe(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0];
+  return text.split("\n", 1)[0] ?? "";
 }
 
 function isPermissionError(error: unknown): boolean {
@@ -104,6 +107,8 @@ export function loadedLibraryPath(): string {
 /** Loads libzmq once and returns its bound functions; throws {@link LibraryLoadError}. */
 export function loadLibzmq(): Libzmq {
   if (libzmq !== undefined) return libzmq;
+  const reason = backend.unavailable?.();
+  if (reason !== undefined) throw new LibraryLoadError(reason, []);
   const override = backend.env(LIBRARY_PATH_VARIABLE);
   const candidates = override ? [override] : libzmqCandidates(backend.os);
   const failures: string[] = [];
@@ -160,6 +165,8 @@ let libc: Libc | undefined;
 /** Loads the C library for poll(2), pipe(2), read(2) and write(2). */
 export function loadLibc(): Libc {
   if (libc !== undefined) return libc;
+  const reason = backend.unavailable?.();
+  if (reason !== undefined) throw new LibraryLoadError(reason, []);
   const candidates = backend.os === "darwin"
     ? ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"]
     : ["libc.so.6", "libc.so", "/usr/lib/libc.so"];

@@ -165,6 +165,9 @@ export const version: string = tryVersion();
  * console.log(runtimeInfo()); // { runtime: "deno", library: "libzmq.so.5" }
  * ```
  */
-export function runtimeInfo(): { runtime: "deno" | "bun"; library: string } {
+export function runtimeInfo(): {
+  runtime: "deno" | "bun" | "node";
+  library: string;
+} {
   return { runtime: backend.runtime, library: loadedLibraryPath() };
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { backend, loadLibzmq } from "../ffi/load.ts";
 import { type Context, contextInternals } from "./context.ts";
@@ -37,6 +38,17 @@ const STOP_TIMEOUT = 5000;
 let controlCounter = 0;
 
 type StopReason = "context" | "socket";
+
+// Node never ends a thread that is inside a C call, so a process (or worker)
+// would not exit while a proxy runs: on exit, every running proxy of this
+// thread is stopped first, within a bounded wait.
+const stopAtExit = new Set<() => void>();
+if (backend.runtime === "node") {
+  process.once("exit", () => {
+    for (const stop of stopAtExit) stop();
+  });
+}
+const EXIT_STOP_TIMEOUT = 1000;
 
 // Proxy threads are reused: starting one costs 100 ms or more (seconds under
 // `deno test`, which type-checks each worker). Idle ones are unref'd.
@@ -266,9 +278,9 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     }
     const stateBuffer = new SharedArrayBuffer(4);
     const job: ProxyJob = {
-      frontend: pointers[0],
-      backend: pointers[sockets.indexOf(this.backEnd)],
-      capture: this.capture === undefined ? 0n : pointers[sockets.length - 1],
+      frontend: pointers[0]!,
+      backend: pointers[sockets.indexOf(this.backEnd)]!,
+      capture: this.capture === undefined ? 0n : pointers[sockets.length - 1]!,
       control: controlPointer,
       state: stateBuffer,
     };
@@ -281,11 +293,29 @@ export class Proxy<F extends Socket = Socket, B extends Socket = Socket> {
     current.running = started;
     this.#running = started;
     const running = started;
+    const context = socketInternals(this.frontEnd).context;
+    const stopForExit = () => {
+      const state = running.state;
+      if (
+        Atomics.compareExchange(state, 0, STARTING, CANCELLED) === STARTING ||
+        Atomics.load(state, 0) !== RUNNING
+      ) return;
+      running.control.trySend("TERMINATE");
+      if (
+        Atomics.wait(state, 0, RUNNING, EXIT_STOP_TIMEOUT) === "timed-out"
+      ) {
+        // Blocked sending: only shutting the context down unblocks it.
+        loadLibzmq().zmq_ctx_shutdown(contextInternals(context).handle());
+        Atomics.wait(state, 0, RUNNING, EXIT_STOP_TIMEOUT);
+      }
+    };
+    stopAtExit.add(stopForExit);
     this.#ran = true;
     return new Promise<void>((resolve, reject) => {
       // Called once the thread no longer uses the sockets: they are this
       // thread's again.
       const finish = (result: ProxyResult | undefined, failure?: unknown) => {
+        stopAtExit.delete(stopForExit);
         for (const internals of lent) internals.giveBack();
         running.controlPeer.close();
         running.control.close();

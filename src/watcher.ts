@@ -8,7 +8,7 @@
  */
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { loadLibc } from "../ffi/load.ts";
+import { backend, loadLibc } from "../ffi/load.ts";
 import { lastError } from "./errors.ts";
 import {
   ARMED,
@@ -20,10 +20,14 @@ import {
   epollEventLayout,
   EPOLLONESHOT,
   EVENTS,
+  EXIT_RUNNING,
+  EXIT_SLOT,
+  EXIT_STOPPING,
   FD,
   fire,
   FIRED,
   IDLE,
+  POLL_IN,
   POLL_NVAL,
   REVENTS,
   SEQUENCE,
@@ -74,6 +78,8 @@ class Watcher {
   #epollData: number;
   #alive = 0;
   #broken: Error | null = null;
+  // Node: the exit handshake with the watcher thread (see #stopOnExit).
+  #exit = new Int32Array(new SharedArrayBuffer(4));
 
   constructor() {
     const module = workerModule(
@@ -92,15 +98,38 @@ class Watcher {
     } else {
       const fds = new Int32Array(2);
       if (libc.pipe(fds) !== 0) throw lastError("start the watcher (pipe)");
-      [wakeReadFd, this.#wakeWriteFd] = fds;
+      [wakeReadFd, this.#wakeWriteFd] = [fds[0]!, fds[1]!];
+    }
+    // Node never ends a thread that is inside a C call: a process whose
+    // watcher waits in epoll_wait would not exit, and one whose C call
+    // returns while Node tears the thread down aborts. So on exit the
+    // watcher is woken through a pipe it watches and stops on its own.
+    const stopsOnExit = backend.runtime === "node";
+    if (stopsOnExit && this.#epollFd >= 0) {
+      const fds = new Int32Array(2);
+      if (libc.pipe(fds) !== 0) throw lastError("start the watcher (pipe)");
+      [wakeReadFd, this.#wakeWriteFd] = [fds[0]!, fds[1]!];
+      const view = this.#epollView;
+      view.setUint32(0, POLL_IN, true);
+      view.setUint32(this.#epollData, EXIT_SLOT, true);
+      view.setUint32(this.#epollData + 4, 0, true);
+      const added = libc.epoll_ctl!(
+        this.#epollFd,
+        EPOLL_CTL_ADD,
+        wakeReadFd as number,
+        this.#epollEvent,
+      );
+      if (added !== 0) throw lastError("start the watcher (epoll_ctl)");
     }
     this.#worker = new Worker(module, {
       workerData: {
         buffer: this.#shared.buffer,
         wakeFd: wakeReadFd,
         epollFd: this.#epollFd,
+        exit: this.#exit.buffer,
       },
     });
+    if (stopsOnExit) process.once("exit", () => this.#stopOnExit());
     this.#worker.unref();
     // If the thread cannot start or dies, nothing would ever wake what waits:
     // hand every waiter the error instead (their next arm() throws it).
@@ -111,7 +140,7 @@ class Watcher {
         }`,
       );
       for (let index = 0; index < this.#slots.length; index++) {
-        const slot = this.#slots[index];
+        const slot = this.#slots[index]!;
         const callback = slot.callback;
         if (callback === null) continue;
         slot.callback = null;
@@ -124,6 +153,20 @@ class Watcher {
     // Atomics.waitAsync wakes this thread (measured here: faster than a Deno
     // thread-safe FFI callback, which also blocks the watcher until it ran).
     this.#listen();
+  }
+
+  // Asks the watcher thread to leave its wait and stop, and waits until it has
+  // (it answers within microseconds; the bound only guards against a thread
+  // that never started).
+  #stopOnExit(): void {
+    if (
+      Atomics.compareExchange(this.#exit, 0, EXIT_RUNNING, EXIT_STOPPING) !==
+        EXIT_RUNNING
+    ) {
+      return;
+    }
+    loadLibc().write(this.#wakeWriteFd, this.#wakeByte, 1n);
+    Atomics.wait(this.#exit, 0, EXIT_STOPPING, 2000);
   }
 
   // The wake-up path: waits for the watcher to bump SEQUENCE.
@@ -149,12 +192,12 @@ class Watcher {
       const base = SLOTS_START + index * SLOT_SIZE;
       if (shared[base + STATE] !== FIRED) continue;
       Atomics.store(shared, base + STATE, IDLE);
-      const slot = this.#slots[index];
+      const slot = this.#slots[index]!;
       const callback = slot.callback;
       slot.callback = null;
       this.#release(slot);
       try {
-        callback?.(shared[base + REVENTS]);
+        callback?.(shared[base + REVENTS]!);
       } catch (error) {
         queueMicrotask(() => {
           throw error;
@@ -209,7 +252,7 @@ class Watcher {
     }
     const base = SLOTS_START + index * SLOT_SIZE;
     if (this.#epollFd >= 0) {
-      const slot = this.#slots[index];
+      const slot = this.#slots[index]!;
       slot.fd = -1;
       slot.duplicate = false;
       if (closedAfter && this.#control(EPOLL_CTL_ADD, fd, index, 0) === 0) {
@@ -261,7 +304,7 @@ class Watcher {
     keepAlive: boolean,
   ): void {
     if (this.#broken !== null) throw this.#broken;
-    const slot = this.#slots[index];
+    const slot = this.#slots[index]!;
     const shared = this.#shared;
     const base = SLOTS_START + index * SLOT_SIZE;
     slot.callback = callback;
@@ -287,7 +330,7 @@ class Watcher {
 
   /** Stops watching a slot (a fire already on its way is ignored). */
   disarm(index: number): void {
-    const slot = this.#slots[index];
+    const slot = this.#slots[index]!;
     slot.callback = null;
     this.#release(slot);
     Atomics.store(this.#shared, SLOTS_START + index * SLOT_SIZE + STATE, IDLE);
@@ -311,7 +354,7 @@ class Watcher {
   /** Disarms and frees a slot; call before the descriptor is closed. */
   close(index: number): void {
     this.disarm(index);
-    const slot = this.#slots[index];
+    const slot = this.#slots[index]!;
     if (slot.fd >= 0) {
       this.#control(EPOLL_CTL_DEL, slot.fd, index, 0);
       if (slot.duplicate) loadLibc().close(slot.fd);

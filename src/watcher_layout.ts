@@ -69,3 +69,15 @@ export function fire(
 
 /** poll(2) POLLOUT. */
 export const POLL_OUT = 4;
+
+/**
+ * The exit word's values (Node, which cannot end a thread inside a C call):
+ * the watcher thread runs.
+ */
+export const EXIT_RUNNING = 0;
+/** The exit word: the main thread asks the watcher thread to stop. */
+export const EXIT_STOPPING = 1;
+/** The exit word: the watcher thread has left its wait for good. */
+export const EXIT_STOPPED = 2;
+/** The epoll data of the exit pipe: beyond every slot index. */
+export const EXIT_SLOT = 0xffffffff;

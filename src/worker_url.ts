@@ -8,12 +8,18 @@
 import { readdirSync } from "node:fs";
 
 const BUN_EXECUTABLE_ROOTS = ["/$bunfs/", "/~BUN/"];
+const COMPILED = import.meta.url.endsWith(".js");
 
 /**
  * The URL to hand to `new Worker()` of node:worker_threads for `url`, the
  * worker module next to the caller (`new URL("./x_worker.ts", import.meta.url)`).
  */
 export function workerModule(url: URL): URL {
+  // The npm package runs JavaScript compiled from these files (Node strips
+  // no types under node_modules): there the worker is the .js next to us.
+  if (COMPILED && url.pathname.endsWith(".ts")) {
+    url = new URL(url.href.replace(/\.ts$/, ".js"));
+  }
   // node:worker_threads takes only file: and data: URLs, and JSR modules are
   // https: a data: module that imports the real one runs it all the same.
   if (url.protocol !== "file:") {

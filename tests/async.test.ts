@@ -118,7 +118,7 @@ describe("the event loop keeps running", () => {
         let received = 0;
         const loop = async () => {
           for await (const [frame] of pull) {
-            assert.equal(indexOf(frame), received);
+            assert.equal(indexOf(frame!), received);
             received++;
             // Refill at once (libzmq frees room in batches), so the socket
             // never runs dry.
@@ -161,7 +161,7 @@ describe("for await", () => {
         let received = 0;
         const consume = async () => {
           for await (const [header, body, ...rest] of pull) {
-            const index = indexOf(header);
+            const index = indexOf(header!);
             if (index !== received) {
               assert.fail(`message ${index} arrived when ${received} was due`);
             }
@@ -230,7 +230,7 @@ describe("concurrent operations keep call order", () => {
         const received: number[] = [];
         while (received.length < count) {
           const [frame] = await within(pull.receive(), WAIT, "receive");
-          received.push(indexOf(frame));
+          received.push(indexOf(frame!));
           // A slow reader: the senders wait for it again and again.
           if (received.length % 25 === 0) await nextTurn();
         }
@@ -267,9 +267,9 @@ describe("concurrent operations keep call order", () => {
         const received: number[] = [];
         while (received.length < count) {
           const [frame, body] = await within(pull.receive(), WAIT, "receive");
-          const index = indexOf(frame);
+          const index = indexOf(frame!);
           received.push(index);
-          assert.ok(body.every((byte) => byte === (index & 0xff)));
+          assert.ok(body!.every((byte) => byte === (index & 0xff)));
           if (received.length % 25 === 0) await nextTurn();
         }
         await within(Promise.all(sends), WAIT, "sends");
@@ -300,7 +300,7 @@ describe("concurrent operations keep call order", () => {
           const receives = range(count).map((call) =>
             pull.receive().then(([frame]) => {
               order.push(call);
-              return indexOf(frame);
+              return indexOf(frame!);
             })
           );
           for (const index of range(count)) push.sendSync(frameOf(index));
@@ -542,7 +542,7 @@ describe("cancellation with AbortSignal", () => {
             const controller = new AbortController();
             const pending = pull.receive({ signal: controller.signal }).then(
               ([frame]) => {
-                got.push(indexOf(frame));
+                got.push(indexOf(frame!));
               },
               (error) => {
                 assert.equal(error, reason);
@@ -571,7 +571,7 @@ describe("cancellation with AbortSignal", () => {
           }
           while (got.length < count) {
             const [frame] = await within(pull.receive(), WAIT, "drain");
-            got.push(indexOf(frame));
+            got.push(indexOf(frame!));
           }
           await nextTurn(); // the last abort timer has run
           assert.deepEqual(
@@ -885,7 +885,7 @@ describe("the edge-triggered ZMQ_FD never loses a wake-up", () => {
           for (let round = 0; round < rounds; round++) {
             const [id, frame] = await within(next, WAIT, `router ${round}`);
             next = round + 1 < rounds ? router.receive() : Promise.resolve([]);
-            router.sendSync([id, `re: ${text(frame)}`]);
+            router.sendSync([id!, `re: ${text(frame)}`]);
           }
           await next;
         };
@@ -920,7 +920,7 @@ describe("the edge-triggered ZMQ_FD never loses a wake-up", () => {
           assert.equal(pull.readable, true);
           assert.equal(pull.writable, false);
           const [frame] = await within(next, WAIT, `round ${round}`);
-          assert.equal(indexOf(frame), round);
+          assert.equal(indexOf(frame!), round);
         }
       } finally {
         push.close();
@@ -944,11 +944,11 @@ describe("the edge-triggered ZMQ_FD never loses a wake-up", () => {
         const received: number[] = [];
         while (received.length < count) {
           const [frame] = await within(right.receive(), WAIT, "right receive");
-          received.push(indexOf(frame));
+          received.push(indexOf(frame!));
           right.sendSync(frameOf(received.length)); // left has sends waiting
           const echo = left.tryReceive() ??
             await within(left.receive(), WAIT, "left receive");
-          assert.equal(indexOf(echo[0]), received.length);
+          assert.equal(indexOf(echo[0]!), received.length);
         }
         await within(Promise.all(sends), WAIT, "sends");
         assert.deepEqual(received, range(count));
@@ -984,7 +984,7 @@ async function burstsFromThisThread(
     let received = 0;
     const loop = async () => {
       for await (const [frame] of pull) {
-        assert.equal(indexOf(frame), received);
+        assert.equal(indexOf(frame!), received);
         if (++received === rounds * burst) break;
         if (received === sent) setTimeout(sendBurst, 0);
       }
@@ -1039,7 +1039,7 @@ describe("brief waits while a socket streams", () => {
         last = performance.now();
         const loop = async () => {
           for await (const [frame] of pull) {
-            assert.equal(indexOf(frame), received);
+            assert.equal(indexOf(frame!), received);
             if (++received === count) break;
           }
         };

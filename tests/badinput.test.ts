@@ -233,7 +233,7 @@ const badArguments: Record<string, unknown[][]> = {
   subscribe: [[5], [null], [undefined], [{}], [Symbol("s")], ["ok", 5]],
   unsubscribe: [[5], [null], [{}], ["ok", 5]],
 };
-badArguments.trySend = badArguments.send.filter((args) => args.length === 1);
+badArguments.trySend = badArguments.send!.filter((args) => args.length === 1);
 badArguments.sendSync = badArguments.trySend;
 for (const name of ["bind", "bindSync", "connect"]) {
   badArguments[name] = [
@@ -323,7 +323,7 @@ async function assertUsable(socket: Socket): Promise<void> {
     try {
       await once(client, "connect");
       const [id, notice] = await receiveOne(socket, "Stream connect notice");
-      assert.equal(notice.length, 0);
+      assert.equal(notice!.length, 0);
       client.write("raw");
       const [sameId, data] = await receiveOne(socket, "Stream data");
       assert.deepEqual(sameId, id);
@@ -358,7 +358,7 @@ async function assertUsable(socket: Socket): Promise<void> {
       peer.subscribe();
       if (socket instanceof XPublisher) {
         const [subscription] = await receiveOne(loose, "subscription");
-        assert.deepEqual([...subscription], [1]);
+        assert.deepEqual([...subscription!], [1]);
       }
       const got = await publishUntilReceived(
         loose as never,
@@ -430,7 +430,7 @@ describe("every method of every socket class rejects bad arguments", () => {
             // public methods; Symbol.dispose has no arguments.
             if (/Message|RawOption/.test(name)) continue;
             const cases = name === "connect" && socket instanceof Router
-              ? [...badArguments.connect, ...badConnectOptions]
+              ? [...badArguments.connect!, ...badConnectOptions]
               : badArguments[name];
             // A method added later than this table still gets junk, but
             // may accept it.
@@ -501,7 +501,7 @@ describe("every writable option rejects values of the wrong type or range", () =
           readable = false; // e.g. GSSAPI options of a libzmq without GSSAPI
         }
         for (
-          const value of [...neverOptionValues, ...badValuesByType[spec.type]]
+          const value of [...neverOptionValues, ...badValuesByType[spec.type]!]
         ) {
           const what = `${kind}.${name} = ${
             typeof value === "symbol" ? "Symbol" : String(value).slice(0, 20)
@@ -763,7 +763,7 @@ describe("endpoints", () => {
       );
       assert.equal(result.code, 0, result.stderr);
       const [first, second] = result.stdout.trim().split("\n");
-      const refused = JSON.parse(first);
+      const refused = JSON.parse(first!);
       assert.equal(refused.code, "EADDRINUSE");
       assert.ok(refused.message.includes(taken), refused.message);
       assert.equal(second, "true");
@@ -951,8 +951,8 @@ describe("messages over maxMessageSize", () => {
         // A message right at the limit is fine.
         await push.send(new Uint8Array(1000).fill(7));
         const [exact] = await receiveOne(pull, "exact");
-        assert.equal(exact.length, 1000);
-        assert.ok(exact.every((byte) => byte === 7));
+        assert.equal(exact!.length, 1000);
+        assert.ok(exact!.every((byte) => byte === 7));
       },
     );
   }
@@ -967,7 +967,7 @@ describe("messages over maxMessageSize", () => {
       push.connect(pull.lastEndpoint);
       await push.send(new Uint8Array(100));
       const [frame] = await receiveOne(pull, "inproc");
-      assert.equal(frame.length, 100);
+      assert.equal(frame!.length, 100);
     },
   );
 });
@@ -1084,7 +1084,7 @@ describe("subscriptions on sockets that are not a Subscriber", () => {
       await xsub.send(new Uint8Array([1, 65]));
       const seen: number[][] = [];
       for (let message; (message = await receiveWithin(pub, 200)) !== null;) {
-        seen.push([...message[0]]);
+        seen.push([...message[0]!]);
       }
       assert.deepEqual(seen.at(-1), [1, 65]);
     },

@@ -102,7 +102,7 @@ function sameFrames(
     }), expected ${expected.length}`,
   );
   actual.forEach((frame, index) =>
-    sameBytes(frame, expected[index], `${what}, frame ${index}`)
+    sameBytes(frame, expected[index]!, `${what}, frame ${index}`)
   );
 }
 
@@ -1772,7 +1772,7 @@ describe("options: hostile values give a typed error or read back exactly", () =
       ? "dealer"
       : (spec.on as readonly string[]).find((type) => type in classes);
     if (kind === undefined) continue;
-    const make = classes[kind];
+    const make = classes[kind]!;
 
     test(`option ${name} (${spec.type}) on ${kind}`, async () => {
       const socket = make() as Loose;
@@ -2067,14 +2067,14 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
           const received: Uint8Array[] = [];
           for (let index = 0; index < sizes.length; index++) {
             const [frame] = await receiveAs(form, pair.pull);
-            received.push(frame);
+            received.push(frame!);
           }
           // Detach some small and large ones; the rest must keep their bytes.
           const victims = new Set([0, 5, 31, 63, 64, 66, 68]);
           for (const index of victims) {
             assert.ok(
-              received[index].length === sizes[index] &&
-                !(received[index].buffer as ArrayBuffer).detached,
+              received[index]!.length === sizes[index] &&
+                !(received[index]!.buffer as ArrayBuffer).detached,
               `frame ${index} (${
                 sizes[index]
               } B) lost its bytes when earlier frames were detached: ${
@@ -2082,7 +2082,7 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
               }`,
             );
             const result = await outcome(
-              () => detach(received[index]),
+              () => detach(received[index]!),
               detachName,
             );
             if (result.threw) {
@@ -2097,7 +2097,7 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
             if (!victims.has(index)) {
               sameBytes(
                 frame,
-                contentOf(index, sizes[index]),
+                contentOf(index, sizes[index]!),
                 `frame ${index} after detaching others`,
               );
             }
@@ -2111,14 +2111,14 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
             for (let index = 0; index < sizes.length; index++) {
               const message = await receiveAs(form, pair.pull);
               later.push(message);
-              if (index % 9 === 0) detach(message[1]);
+              if (index % 9 === 0) detach(message[1]!);
             }
             later.forEach((message, index) => {
               assert.equal(message.length, 2);
               if (index % 9 !== 0) {
                 sameBytes(
                   message[1],
-                  contentOf(index + 7, sizes[index]),
+                  contentOf(index + 7, sizes[index]!),
                   `later frame ${index}`,
                 );
               }
@@ -2139,10 +2139,10 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
       }
       const received: Uint8Array[] = [];
       for (let index = 0; index < 40; index++) {
-        received.push((await within(pair.pull.receive(), WAIT, "receive"))[0]);
+        received.push((await within(pair.pull.receive(), WAIT, "receive"))[0]!);
       }
-      received[10].fill(0);
-      received[11].set(new Uint8Array(received[11].length).fill(0xff));
+      received[10]!.fill(0);
+      received[11]!.set(new Uint8Array(received[11]!.length).fill(0xff));
       received.forEach((frame, index) => {
         if (index !== 10 && index !== 11) {
           sameBytes(frame, contentOf(index, 1 + index * 20), `frame ${index}`);
@@ -2802,12 +2802,12 @@ describe("crash-capable probes (child processes)", () => {
           entry,
         );
         if (match === null) continue;
-        const name = JSON.parse(match[2]) as string;
+        const name = JSON.parse(match[2]!) as string;
         if (match[1] === "start") {
           current = name;
           arm();
         } else {
-          found.set(name, JSON.parse(match[3]) as ProbeResult);
+          found.set(name, JSON.parse(match[3]!) as ProbeResult);
           current = null;
         }
       }

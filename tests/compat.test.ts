@@ -75,7 +75,7 @@ const expected: Record<string, { sortFirst?: number; lines: string[] }> = {
 };
 
 function check(name: string, result: ChildResult): void {
-  const { sortFirst = 0, lines: want } = expected[name];
+  const { sortFirst = 0, lines: want } = expected[name]!;
   const got = output(result);
   const head = got.slice(0, sortFirst).sort();
   assert.deepEqual([...head, ...got.slice(sortFirst)], want);
@@ -89,7 +89,7 @@ describe("zeromq.js programs on the compat entry", () => {
       const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)]
         .map((match) => match[1]);
       assert.deepEqual(
-        imports.filter((module) => !module.startsWith("node:")),
+        imports.filter((module) => !module!.startsWith("node:")),
         ["../../compat.ts"],
         name,
       );
@@ -432,7 +432,7 @@ describe("compat surface", () => {
         sub.connect(xpub.lastEndpoint!);
         sub.subscribe("topic");
         const [subscription] = await xpub.receive();
-        assert.equal(subscription.toString(), "\x01topic");
+        assert.equal(subscription!.toString(), "\x01topic");
       }
     } finally {
       first.close();

@@ -338,7 +338,7 @@ describe("Server and Client", () => {
     const [message, { routingId }] = server.receiveSync();
     assert.equal(text(message), "sync");
     server.sendSync(new Uint8Array([1, 2, 3]), { routingId });
-    assert.deepEqual([...client.receiveSync()[0]], [1, 2, 3]);
+    assert.deepEqual([...client.receiveSync()[0]!], [1, 2, 3]);
     assert.equal(client.trySend("try"), true);
     let received: RoutedMessage | null = null;
     for (let attempt = 0; attempt < 500 && received === null; attempt++) {
@@ -451,7 +451,7 @@ describe("Server and Client", () => {
       assert.ok(done < 20, `${done} of 20 sends completed with nothing read`);
       const received: number[] = [];
       for await (const [message] of client) {
-        received.push(message[0]);
+        received.push(message![0]!);
         if (received.length === 20) break;
       }
       await within(Promise.all(sends), 5000, "blocked sends");
@@ -638,7 +638,7 @@ describe("Scatter and Gather", () => {
             const step = messages[0];
             assert.deepEqual(
               messages,
-              Array.from({ length: 10 }, (_, index) => step + 3 * index),
+              Array.from({ length: 10 }, (_, index) => step! + 3 * index),
             );
           }
           assert.deepEqual(
@@ -648,14 +648,14 @@ describe("Scatter and Gather", () => {
           for (const gather of gathers) assert.equal(gather.tryReceive(), null);
 
           // Two Scatters into one Gather: it hears both.
-          other.connect(gathers[0].lastEndpoint);
-          scatter.disconnect(gathers[1].lastEndpoint);
-          scatter.disconnect(gathers[2].lastEndpoint);
+          other.connect(gathers[0]!.lastEndpoint);
+          scatter.disconnect(gathers[1]!.lastEndpoint);
+          scatter.disconnect(gathers[2]!.lastEndpoint);
           await scatter.send("from scatter");
           await other.send("from other");
           const heard = [
-            text((await within(gathers[0].receive(), 5000, "fan-in"))[0]),
-            text((await within(gathers[0].receive(), 5000, "fan-in"))[0]),
+            text((await within(gathers[0]!.receive(), 5000, "fan-in"))[0]),
+            text((await within(gathers[0]!.receive(), 5000, "fan-in"))[0]),
           ].sort();
           assert.deepEqual(heard, ["from other", "from scatter"]);
         } finally {
@@ -875,7 +875,7 @@ describe("Datagram", () => {
           if (text(payload) !== "hello") return [text(from), text(payload)];
         }
       })();
-      assert.equal(b.trySend([received[0], new Uint8Array([104, 105])]), true);
+      assert.equal(b.trySend([received[0]!, new Uint8Array([104, 105])]), true);
       assert.deepEqual(await within(reply, 5000, "awaited Datagram receive"), [
         `127.0.0.1:${portB}`,
         "hi",

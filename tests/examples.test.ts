@@ -33,7 +33,7 @@ function output(result: ChildResult, code = 0): string[] {
 async function subscribed(publisher: XPublisher): Promise<void> {
   for (;;) {
     const [frame] = await publisher.receive();
-    if (frame[0] === 1) return;
+    if (frame![0] === 1) return;
   }
 }
 
@@ -94,7 +94,7 @@ describe("examples", () => {
       assert.deepEqual(rest, []);
       // The temperatures are random, from -80 to 134.
       const match = /^Average temperature for zipcode '10001' was (-?\d+)F$/
-        .exec(average);
+        .exec(average!);
       assert.ok(match, average);
       assert.ok(Number(match[1]) >= -80 && Number(match[1]) <= 134);
     } finally {
@@ -144,7 +144,7 @@ describe("examples", () => {
           assert.deepEqual(rest, []);
           const match = new RegExp(
             `^Average temperature for zipcode '${zipcode}' was (-?\\d+)F$`,
-          ).exec(average);
+          ).exec(average!);
           assert.ok(match, average);
           assert.ok(Number(match[1]) >= -80 && Number(match[1]) <= 134);
         }
@@ -180,11 +180,11 @@ describe("examples", () => {
       ]);
       const [sending, cost, ...rest] = output(ventilator);
       assert.equal(sending, "Sending tasks to workers...");
-      assert.match(cost, /^Total expected cost: \d+ msec$/);
+      assert.match(cost!, /^Total expected cost: \d+ msec$/);
       assert.deepEqual(rest, []);
       const [progress, elapsed, ...more] = output(await sink.result);
       assert.equal(progress, ":.........");
-      assert.match(elapsed, /^Total elapsed time: \d+ msec$/);
+      assert.match(elapsed!, /^Total elapsed time: \d+ msec$/);
       assert.deepEqual(more, []);
     } finally {
       for (const worker of workers) worker.stop();
@@ -244,14 +244,14 @@ describe("examples", () => {
     const publishers = [new XPublisher(), new XPublisher()];
     try {
       const addresses = [ipc(), ipc()];
-      await publishers[0].bind(addresses[0]);
-      await publishers[1].bind(addresses[1]);
+      await publishers[0]!.bind(addresses[0]!);
+      await publishers[1]!.bind(addresses[1]!);
       const subscriber = startChild([
         example("multisub"),
         "--connect",
-        addresses[0],
+        addresses[0]!,
         "--connect",
-        addresses[1],
+        addresses[1]!,
         "--subscribe",
         "weather",
         "--count",
@@ -286,14 +286,14 @@ describe("examples", () => {
     const pushers = [new Push(), new Push()];
     try {
       const addresses = [ipc(), ipc()];
-      await pushers[0].bind(addresses[0]);
-      await pushers[1].bind(addresses[1]);
+      await pushers[0]!.bind(addresses[0]!);
+      await pushers[1]!.bind(addresses[1]!);
       const pull = startChild([
         example("multipull"),
         "--connect",
-        addresses[0],
+        addresses[0]!,
         "--connect",
-        addresses[1],
+        addresses[1]!,
         "--count",
         "4",
       ]);
@@ -338,17 +338,17 @@ describe("examples", () => {
         const [early, late] = first === "server"
           ? [server, client]
           : [client, server];
-        const started = startChild([example(early[0]), ...early.slice(1)]);
-        const other = await runChild([example(late[0]), ...late.slice(1)]);
+        const started = startChild([example(early[0]!), ...early.slice(1)]);
+        const other = await runChild([example(late[0]!), ...late.slice(1)]);
         const results = first === "server"
           ? [await started.result, other]
           : [other, await started.result];
-        assert.deepEqual(output(results[0]), [
+        assert.deepEqual(output(results[0]!), [
           `Server connecting to ${address}`,
           "Received request: Hello",
           "Received request: Hello",
         ]);
-        assert.deepEqual(output(results[1]), [
+        assert.deepEqual(output(results[1]!), [
           `Client bound to ${address}`,
           "Sending request 0 ...",
           "Received reply 0 [ World ]",

@@ -10,7 +10,7 @@ import {
   freePort,
   type Peer,
   receiveWithin,
-  runtime,
+  runtimeArgs,
   startChild,
   startPeer,
   text,
@@ -37,12 +37,12 @@ function job(sequence: number, size = 1000): Uint8Array[] {
 function checkJob(frames: Uint8Array[], size = 1000): number {
   assert.equal(frames.length, 2, "a job has two frames");
   const [header, body] = frames;
-  assert.equal(header.length, 4);
-  const sequence = new DataView(header.buffer, header.byteOffset, 4)
+  assert.equal(header!.length, 4);
+  const sequence = new DataView(header!.buffer, header!.byteOffset, 4)
     .getUint32(0);
-  assert.equal(body.length, size, `job ${sequence} truncated`);
+  assert.equal(body!.length, size, `job ${sequence} truncated`);
   assert.ok(
-    body.every((byte) => byte === (sequence & 0xff)),
+    body!.every((byte) => byte === (sequence & 0xff)),
     `job ${sequence} corrupted`,
   );
   return sequence;
@@ -148,7 +148,7 @@ describe("a PULL worker dies mid-stream and restarts", () => {
       for (const [worker, sequences] of perWorker) {
         for (let index = 1; index < sequences.length; index++) {
           assert.ok(
-            sequences[index] > sequences[index - 1],
+            sequences[index]! > sequences[index - 1]!,
             `${worker} got ${sequences[index]} after ${sequences[index - 1]}`,
           );
         }
@@ -364,7 +364,9 @@ describe("a slow consumer under the high-water mark", () => {
         String(SIZE),
       ]);
       try {
-        // Read nothing for a while: the sender must be stuck at the HWM.
+        // Read nothing for a while once it runs (a busy machine may take
+        // seconds to start it): the sender must be stuck at the HWM.
+        await sender.line(/^\{/, 20000);
         await sleep(1500);
         const stalled = progress(sender).at(-1);
         assert.ok(stalled, `no progress from the sender: ${sender.stderr}`);
@@ -378,11 +380,11 @@ describe("a slow consumer under the high-water mark", () => {
           const message = await receiveWithin(pull, 10000);
           assert.ok(message !== null, `message ${expected} never came`);
           const [frame] = message;
-          assert.equal(frame.length, SIZE);
-          const sequence = new DataView(frame.buffer, frame.byteOffset, 4)
+          assert.equal(frame!.length, SIZE);
+          const sequence = new DataView(frame!.buffer, frame!.byteOffset, 4)
             .getUint32(0);
           assert.equal(sequence, expected, "in order, none dropped");
-          assert.equal(frame[SIZE - 1], expected & 0xff, "whole");
+          assert.equal(frame![SIZE - 1], expected & 0xff, "whole");
         }
         await sender.line(/"done":true/, 10000);
         const last = progress(sender).at(-1)!;
@@ -435,10 +437,10 @@ describe("a slow consumer under the high-water mark", () => {
         const sequences: number[] = [];
         for (let message; (message = await receiveWithin(sub, 500)) !== null;) {
           const [frame] = message;
-          assert.equal(frame.length, SIZE, "whole");
-          const sequence = new DataView(frame.buffer, frame.byteOffset, 4)
+          assert.equal(frame!.length, SIZE, "whole");
+          const sequence = new DataView(frame!.buffer, frame!.byteOffset, 4)
             .getUint32(0);
-          assert.equal(frame[SIZE - 1], sequence & 0xff, "not corrupted");
+          assert.equal(frame![SIZE - 1], sequence & 0xff, "not corrupted");
           sequences.push(sequence);
         }
         assert.ok(sequences.length > 0, "some arrived");
@@ -447,7 +449,7 @@ describe("a slow consumer under the high-water mark", () => {
           `${sequences.length} of ${COUNT} arrived: nothing was dropped?`,
         );
         for (let index = 1; index < sequences.length; index++) {
-          assert.ok(sequences[index] > sequences[index - 1], "in order");
+          assert.ok(sequences[index]! > sequences[index - 1]!, "in order");
         }
       } finally {
         await publisher.kill();
@@ -462,10 +464,9 @@ describe("the process runs out of file descriptors", () => {
     bounded,
     async () => {
       const command = [
-        JSON.stringify(process.execPath),
-        ...(runtime === "deno" ? ["run", "--allow-all", "--quiet"] : []),
-        JSON.stringify(fixture("out_of_descriptors.ts")),
-      ].join(" ");
+        process.execPath,
+        ...runtimeArgs([fixture("out_of_descriptors.ts")]),
+      ].map((word) => JSON.stringify(word)).join(" ");
       const result = await startChild(
         ["-c", `ulimit -n 64 && exec ${command}`],
         { program: "sh" },

@@ -10,7 +10,7 @@
 import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { runtime } from "./helpers.ts";
+import { gcFlags, runtime, runtimeArgs } from "./helpers.ts";
 
 const runs = Number(process.env.FUZZ_RUNS ?? 5000);
 const children = Number(process.env.FUZZ_CHILDREN ?? 4);
@@ -31,9 +31,7 @@ interface Outcome {
 
 /** Runs one fuzzing child on this runtime; kills it after CHILD_LIMIT ms. */
 function fuzz(seed: number, count: number): Promise<Outcome> {
-  const args = runtime === "deno"
-    ? ["run", "--allow-all", "--quiet", "--v8-flags=--expose-gc", child]
-    : [child];
+  const args = runtimeArgs([...gcFlags, child]);
   return new Promise((resolve, reject) => {
     const process_ = spawn(
       process.execPath,

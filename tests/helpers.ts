@@ -95,10 +95,35 @@ export function texts(frames: Uint8Array[]): string[] {
 }
 
 /** The runtime running the tests, and how to start a child on it. */
-export const runtime: "deno" | "bun" = typeof (globalThis as { Bun?: unknown })
-    .Bun !== "undefined"
-  ? "bun"
-  : "deno";
+export const runtime: "deno" | "bun" | "node" =
+  typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
+    ? "bun"
+    : typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
+    ? "deno"
+    : "node";
+
+/**
+ * The arguments of `process.execPath` that run `args` (a script, maybe after
+ * runtime flags, and its arguments) the way the tests run: with every
+ * permission on Deno, without node:ffi's ExperimentalWarning on Node.
+ */
+export function runtimeArgs(args: string[]): string[] {
+  switch (runtime) {
+    case "deno":
+      return ["run", "--allow-all", "--quiet", ...args];
+    case "node":
+      return ["--disable-warning=ExperimentalWarning", ...args];
+    case "bun":
+      return args;
+  }
+}
+
+/** The runtime flags that expose `globalThis.gc` (Bun has `Bun.gc`). */
+export const gcFlags: string[] = runtime === "deno"
+  ? ["--v8-flags=--expose-gc"]
+  : runtime === "node"
+  ? ["--expose-gc"]
+  : [];
 
 /** Result of a child program. */
 export interface ChildResult {
@@ -283,12 +308,9 @@ export async function runChildUntil(
   options: { marker: string; aliveFor: number; timeout?: number },
 ): Promise<WatchedChildResult> {
   const { spawn } = await import("node:child_process");
-  const runtimeArgs = runtime === "deno"
-    ? ["run", "--allow-all", "--quiet", ...args]
-    : args;
   const started = performance.now();
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, runtimeArgs, {
+    const child = spawn(process.execPath, runtimeArgs(args), {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -357,10 +379,7 @@ export function startChild(
   const result = import("node:child_process").then(({ spawn }) => {
     const [program, programArgs] = options.program !== undefined
       ? [options.program, args]
-      : [
-        process.execPath,
-        runtime === "deno" ? ["run", "--allow-all", "--quiet", ...args] : args,
-      ];
+      : [process.execPath, runtimeArgs(args)];
     const started = performance.now();
     return new Promise<ChildResult>((resolve, reject) => {
       const child = spawn(program, programArgs, {
@@ -445,15 +464,12 @@ export async function startPeer(
     {},
 ): Promise<Peer> {
   const { spawn } = await import("node:child_process");
-  const runtimeArgs = runtime === "deno"
-    ? ["run", "--allow-all", "--quiet", ...args]
-    : args;
   const [command, ...rest] = [
     ...(options.prefix ?? []),
     process.execPath,
-    ...runtimeArgs,
+    ...runtimeArgs(args),
   ];
-  const child = spawn(command, rest, {
+  const child = spawn(command!, rest, {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -501,9 +517,9 @@ export async function startPeer(
         let seen = 0;
         const check = () => {
           for (; seen < lines.length; seen++) {
-            if (pattern.test(lines[seen])) {
+            if (pattern.test(lines[seen]!)) {
               finish();
-              return resolve(lines[seen]);
+              return resolve(lines[seen]!);
             }
           }
           if (done) {

@@ -160,7 +160,7 @@ describe("interop with pyzmq", () => {
           assert.equal(collecting, "Collecting updates from weather server...");
           assert.equal(checked, "Checked 50 updates");
           assert.match(
-            average,
+            average!,
             /^Average temperature for zipcode '10001' was -?\d+F$/,
           );
         } finally {
@@ -202,7 +202,7 @@ describe("interop with pyzmq", () => {
         const [sending, cost] = output(ventilator);
         assert.equal(sending, "Sending tasks to workers...");
         const expected = Number(
-          /^Total expected cost: (\d+) msec$/.exec(cost)?.[1],
+          /^Total expected cost: (\d+) msec$/.exec(cost!)?.[1],
         );
         // The worker got every task: 10 workloads of 1-100 ms that add up.
         const workloads = output(await worker.result).map((line) => {
@@ -220,7 +220,7 @@ describe("interop with pyzmq", () => {
         );
         const [progress, elapsed] = output(await sink.result);
         assert.equal(progress, ":.........");
-        assert.match(elapsed, /^Total elapsed time: \d+ msec$/);
+        assert.match(elapsed!, /^Total elapsed time: \d+ msec$/);
       },
     );
 
@@ -261,7 +261,7 @@ describe("interop with pyzmq", () => {
         // The peer exits with an error unless it got "0" and 10 empty results.
         const [progress, elapsed] = output(await sink.result);
         assert.equal(progress, ":.........");
-        assert.match(elapsed, /^Total elapsed time: \d+ msec$/);
+        assert.match(elapsed!, /^Total elapsed time: \d+ msec$/);
       },
     );
   }

@@ -16,7 +16,7 @@ describe("the loaded libzmq", () => {
     assert.match(version, /^\d+\.\d+\.\d+$/);
     assert.equal(version, libzmqVersion());
     const [major, minor] = version.split(".").map(Number);
-    assert.ok(major > 4 || (major === 4 && minor >= 2), version);
+    assert.ok(major! > 4 || (major === 4 && minor! >= 2), version);
   });
 
   test("runtimeInfo names the runtime and the library file", () => {

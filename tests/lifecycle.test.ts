@@ -14,9 +14,9 @@ import {
 } from "../mod.ts";
 import {
   endpoint,
+  gcFlags,
   modUrl,
   runScript,
-  runtime,
   texts,
   zmqCode,
 } from "./helpers.ts";
@@ -411,7 +411,7 @@ describe("process exit and garbage collection (child processes)", () => {
       pull.close();
       push.close();
     `,
-      { runtimeArgs: runtime === "deno" ? ["--v8-flags=--expose-gc"] : [] },
+      { runtimeArgs: gcFlags },
     );
     assert.equal(result.signal, null, result.stderr);
     assert.equal(result.code, 0, result.stderr);
@@ -450,7 +450,7 @@ describe("process exit and garbage collection (child processes)", () => {
       pull.close();
     `,
       {
-        runtimeArgs: runtime === "deno" ? ["--v8-flags=--expose-gc"] : [],
+        runtimeArgs: gcFlags,
         timeout: 30000,
       },
     );
@@ -484,7 +484,7 @@ describe("process exit and garbage collection (child processes)", () => {
       console.log("responsive");
     `,
       {
-        runtimeArgs: runtime === "deno" ? ["--v8-flags=--expose-gc"] : [],
+        runtimeArgs: gcFlags,
         timeout: 10000,
       },
     );

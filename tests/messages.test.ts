@@ -96,7 +96,7 @@ describe("frame types", () => {
     push.sendSync(words);
     const frames = pull.receiveSync();
     assert.deepEqual(texts(frames), words);
-    assert.deepEqual(bytes(frames[0]), [...new TextEncoder().encode("héllo")]);
+    assert.deepEqual(bytes(frames[0]!), [...new TextEncoder().encode("héllo")]);
   });
 
   test("binary views send exactly their bytes", () => {
@@ -111,13 +111,13 @@ describe("frame types", () => {
     const signed = new Int8Array([-1, -128]);
     push.sendSync([subarray, buffer, view, words, floats, signed]);
     const frames = pull.receiveSync();
-    assert.deepEqual(bytes(frames[0]), [3, 4, 5, 6]);
-    assert.deepEqual(bytes(frames[1]), [9, 8, 7]);
-    assert.deepEqual(bytes(frames[2]), [10, 11]);
+    assert.deepEqual(bytes(frames[0]!), [3, 4, 5, 6]);
+    assert.deepEqual(bytes(frames[1]!), [9, 8, 7]);
+    assert.deepEqual(bytes(frames[2]!), [10, 11]);
     assert.deepEqual(frames[3], new Uint8Array(words.buffer));
-    const received = new DataView(frames[4].buffer, frames[4].byteOffset, 8);
+    const received = new DataView(frames[4]!.buffer, frames[4]!.byteOffset, 8);
     assert.equal(received.getFloat64(0, true), 1.5);
-    assert.deepEqual(bytes(frames[5]), [255, 128]);
+    assert.deepEqual(bytes(frames[5]!), [255, 128]);
   });
 
   test("long strings, single and multipart, near internal buffer sizes", () => {
@@ -128,7 +128,7 @@ describe("frame types", () => {
         const word = unit.repeat(length);
         push.sendSync(word);
         const [frame] = pull.receiveSync();
-        assert.equal(frame.length, new TextEncoder().encode(word).length);
+        assert.equal(frame!.length, new TextEncoder().encode(word).length);
         assert.equal(text(frame), word, `${length} x ${unit}`);
         push.sendSync([word, "tail"]);
         assert.deepEqual(texts(pull.receiveSync()), [word, "tail"]);
@@ -188,11 +188,11 @@ describe("large frames", () => {
       frame = null; // let the sender's copy go before receiving another
       const [head, received] = await pull.receive();
       assert.equal(text(head), "head");
-      assert.equal(received.length, size);
+      assert.equal(received!.length, size);
       for (const [index, position] of samples.entries()) {
-        assert.equal(received[position], index + 1, `byte ${position}`);
+        assert.equal(received![position], index + 1, `byte ${position}`);
       }
-      assert.equal(received[12345], 0);
+      assert.equal(received![12345], 0);
     });
   }
 });
@@ -204,15 +204,15 @@ describe("received frames are independent copies", () => {
     const sizes = [1, 7, 64, 65, 300, 1000, 1024, 1025, 5000, 70000];
     const kept: Uint8Array[][] = [];
     for (let index = 0; index < 200; index++) {
-      const size = sizes[index % sizes.length];
+      const size = sizes[index % sizes.length]!;
       push.sendSync([new Uint8Array(size).fill(index & 0xff), String(index)]);
       kept.push(index % 2 ? pull.receiveSync() : await pull.receive());
     }
     for (const [index, [frame, label]] of kept.entries()) {
       assert.equal(text(label), String(index));
-      assert.equal(frame.length, sizes[index % sizes.length]);
+      assert.equal(frame!.length, sizes[index % sizes.length]);
       assert.ok(
-        frame.every((value) => value === (index & 0xff)),
+        frame!.every((value) => value === (index & 0xff)),
         `message ${index} changed`,
       );
     }
@@ -231,13 +231,13 @@ describe("received frames are independent copies", () => {
       left.sendSync([new Uint8Array(size).fill(7)]);
 
       const [first, second] = right.receiveSync();
-      first.fill(9);
-      assert.ok(second.every((value) => value === 7));
+      first!.fill(9);
+      assert.ok(second!.every((value) => value === 7));
       const [third] = right.receiveSync();
-      assert.ok(third.every((value) => value === 7));
-      second.fill(8);
-      assert.ok(first.every((value) => value === 9));
-      assert.ok(third.every((value) => value === 7));
+      assert.ok(third!.every((value) => value === 7));
+      second!.fill(8);
+      assert.ok(first!.every((value) => value === 9));
+      assert.ok(third!.every((value) => value === 7));
     });
   }
 });

@@ -54,7 +54,7 @@ describe("the demo (npm run demo)", () => {
     const output = lines(result.stdout);
     for (
       const step of [
-        /^zmq-ffi demo on (deno|bun) \S+ with libzmq \d+\.\d+\.\d+$/,
+        /^zmq-ffi demo on (deno|bun|node) \S+ with libzmq \d+\.\d+\.\d+$/,
         /ventilator \(Push\) bound to tcp:/,
         /worker 3 of 3 connected/,
         /^Sending 100 tasks/,
@@ -80,7 +80,11 @@ describe("the demo (npm run demo)", () => {
 
 describe("Deno without permissions", () => {
   test("the error names the flags to add, and those flags are enough", {
-    skip: runtime === "bun" ? "Bun has no permission flags" : false,
+    skip: runtime === "bun"
+      ? "Bun has no permission flags"
+      : runtime === "node"
+      ? "it starts Deno itself: deno test runs it"
+      : false,
   }, async () => {
     const directory = await mkdtemp(join(tmpdir(), "zmq-ffi-permissions-"));
     try {
@@ -117,6 +121,64 @@ describe("Deno without permissions", () => {
   });
 });
 
+describe("Node's permission model", () => {
+  test(
+    "without --allow-ffi the error names the flags to add, and those flags are enough",
+    {
+      skip: runtime === "node"
+        ? false
+        : "Node's --permission flags: node --test runs it",
+    },
+    async () => {
+      const directory = await mkdtemp(join(tmpdir(), "zmq-ffi-permissions-"));
+      try {
+        const file = join(directory, "main.ts");
+        // Waits in receive() first, so the watcher thread must start too.
+        await writeFile(
+          file,
+          `
+        import { LibraryLoadError, Pull, Push } from "${modUrl}";
+        try {
+          const pull = new Pull();
+          await pull.bind("tcp://127.0.0.1:*");
+          const push = new Push();
+          push.connect(pull.lastEndpoint);
+          const received = pull.receive();
+          await push.send("it works");
+          console.log(new TextDecoder().decode((await received)[0]));
+          push.close();
+          pull.close();
+        } catch (error) {
+          console.error(error instanceof LibraryLoadError, String(error));
+          process.exitCode = 1;
+        }
+      `,
+        );
+        const node = (flags: string[]) =>
+          runChild([
+            "--permission",
+            `--allow-fs-read=${fileURLToPath(new URL("..", import.meta.url))}`,
+            `--allow-fs-read=${directory}`,
+            ...flags,
+            file,
+          ]);
+        const denied = await node([]);
+        assert.notEqual(denied.code, 0, denied.stdout);
+        assert.match(denied.stderr, /^true LibraryLoadError/m);
+        const advice = /add (--allow-ffi) .* and (--allow-worker)/.exec(
+          denied.stderr,
+        );
+        assert.ok(advice, denied.stderr);
+        const allowed = await node([advice[1]!, advice[2]!]);
+        assert.equal(allowed.code, 0, allowed.stderr);
+        assert.equal(allowed.stdout.trim(), "it works");
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
 describe("a port already in use", () => {
   test("the error says how to get a free one", async () => {
     using first = new Pull();
@@ -151,8 +213,8 @@ describe("a Subscriber that never subscribed", () => {
       ]);
       assert.deepEqual([first, second, other], [null, null, null]);
       assert.equal(warnings.length, 1, warnings.join("\n"));
-      assert.match(warnings[0], /Subscriber/);
-      assert.match(warnings[0], /subscribe\(\)/);
+      assert.match(warnings[0]!, /Subscriber/);
+      assert.match(warnings[0]!, /subscribe\(\)/);
       // Once per socket: waiting again says nothing more.
       assert.equal(await receiveWithin(forgetful, 2300), null);
       assert.equal(warnings.length, 1, warnings.join("\n"));

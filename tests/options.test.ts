@@ -122,15 +122,15 @@ const table = socketOptions as Record<
 >;
 const names = Object.keys(socketOptions) as OptionName[];
 const applies = (name: string, kind: SocketTypeName) => {
-  const on = table[name].on;
+  const on = table[name]!.on;
   return on === "all" || (on as readonly string[]).includes(kind);
 };
-const isDraft = (name: string) => "draft" in table[name];
+const isDraft = (name: string) => "draft" in table[name]!;
 
 describe("socket options table", () => {
   test("every writable non-draft option has a test value", () => {
     const missing = names.filter((name) =>
-      table[name].access !== "r" && !isDraft(name) && !(name in samples)
+      table[name]!.access !== "r" && !isDraft(name) && !(name in samples)
     );
     assert.deepEqual(missing, []);
   });
@@ -160,7 +160,7 @@ describe("socket options table", () => {
             continue;
           }
           if (isDraft(name)) continue; // draft values are tested in draft tests
-          if (spec.access === "r") {
+          if (spec!.access === "r") {
             const expected = {
               type: typeNumber,
               lastEndpoint: "",
@@ -177,19 +177,19 @@ describe("socket options table", () => {
           if (name.startsWith("gssapi") && !capability.gssapi) {
             // Without GSSAPI libzmq rejects the option itself.
             assert.throws(() => {
-              socket[name] = sample.write;
+              socket[name] = sample!.write;
             }, zmqCode("EINVAL"));
             continue;
           }
-          const expected = "read" in sample ? sample.read : sample.write;
+          const expected = "read" in sample! ? sample.read : sample!.write;
           const before = socket[name];
-          if (spec.access === "w") {
+          if (spec!.access === "w") {
             // libzmq's default where the table has one (notify), else off.
             assert.deepEqual(
               before,
-              "default" in spec
+              "default" in spec!
                 ? spec.default
-                : spec.type === "boolean"
+                : spec!.type === "boolean"
                 ? false
                 : null,
               `${name} before writing`,
@@ -197,7 +197,7 @@ describe("socket options table", () => {
           } else {
             assert.notDeepEqual(before, expected, `${name} default`);
           }
-          socket[name] = sample.write;
+          socket[name] = sample!.write;
           assert.deepEqual(socket[name], expected, `${name} read back`);
           assert.deepEqual(socket.getOption(name), expected, name);
         } finally {

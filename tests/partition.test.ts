@@ -92,7 +92,7 @@ describe("a network partition between two namespaces", () => {
           const all = received(peer);
           for (let index = 1; index < all.length; index++) {
             assert.ok(
-              all[index] > all[index - 1],
+              all[index]! > all[index - 1]!,
               `${name}: ${all[index]} after ${
                 all[index - 1]
               } (duplicate or reordered)`,

@@ -45,7 +45,7 @@ function closeAll(sockets: Socket[]): void {
 function pipe(): [number, number] {
   const fds = new Int32Array(2);
   assert.equal(loadLibc().pipe(fds), 0, "pipe()");
-  return [fds[0], fds[1]];
+  return [fds[0]!, fds[1]!];
 }
 
 function writeByte(fd: number): void {
@@ -94,7 +94,7 @@ describe("Poller over many sockets", () => {
         }
         assert.equal(poller.size, 120);
         for (let index = 0; index < 60; index += 3) {
-          feeders[index].sendSync(`message ${index}`);
+          feeders[index]!.sendSync(`message ${index}`);
         }
         const expected = new Set<PollTarget>([
           ...readers.filter((_, index) => index % 3 === 0),
@@ -118,20 +118,20 @@ describe("Poller over many sockets", () => {
         check(await within(poller.poll(WAIT), WAIT, "poll"));
 
         // remove() and modify() change what is reported.
-        assert.equal(poller.remove(readers[0]), true);
-        assert.equal(poller.remove(readers[0]), false);
-        poller.modify(writers[0], "readable");
-        expected.delete(readers[0]);
-        expected.delete(writers[0]);
+        assert.equal(poller.remove(readers[0]!), true);
+        assert.equal(poller.remove(readers[0]!), false);
+        poller.modify(writers[0]!, "readable");
+        expected.delete(readers[0]!);
+        expected.delete(writers[0]!);
         check(poller.pollSync(0));
 
         // Receiving the messages makes the readers unready again.
         for (let index = 3; index < 60; index += 3) {
           assert.equal(
-            text(readers[index].tryReceive()![0]),
+            text(readers[index]!.tryReceive()![0]),
             `message ${index}`,
           );
-          expected.delete(readers[index]);
+          expected.delete(readers[index]!);
         }
         check(await within(poller.poll(WAIT), WAIT, "poll"));
       } finally {
@@ -165,8 +165,8 @@ describe("Poller over many sockets", () => {
         const polling = poller.poll(WAIT);
         setTimeout(() => {
           // Both are queued before the main thread can see the wake-up.
-          feeders[5].sendSync("five");
-          feeders[77].sendSync("seventy-seven");
+          feeders[5]!.sendSync("five");
+          feeders[77]!.sendSync("seventy-seven");
         }, 30);
         const results = await within(polling, 2 * WAIT, "poll");
         assert.deepEqual(targets(results), [readers[5], readers[77]]);

@@ -1,5 +1,7 @@
-// What users install, checked the way they would use it: the npm tarball in a
-// fresh Bun project; the same sources through a Deno import map and served
+// What users install, checked the way they would use it: the npm tarball (its
+// JavaScript and .d.ts, built by .ci/build-npm.mjs at pack time) in fresh Bun,
+// Node and Deno (npm:) projects, type-checked with each one's usual settings;
+// the TypeScript sources through a Deno import map and served
 // over http (as JSR serves them); a single executable from `bun build
 // --compile` / `deno compile` that runs with only libzmq on the machine. Each
 // runner checks its own runtime, so nothing is built twice in one CI run; the
@@ -8,7 +10,14 @@ import { describe, test } from "./leakcheck.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +33,58 @@ const tool = (name: string) => {
 // hands its own permissions down to a child started through that path, and
 // the permissions a program needs are part of what is checked here.
 const deno = tool("deno");
+const tsc = tool("tsc");
+
+/**
+ * Gives a fresh project the checkout's copies of type packages (no download
+ * in a test): `links` maps a path under the project's node_modules to one
+ * under ours.
+ */
+async function linkTypes(
+  project: string,
+  links: Record<string, string>,
+): Promise<void> {
+  for (const [target, source] of Object.entries(links)) {
+    const path = join(project, "node_modules", target);
+    await mkdir(join(path, ".."), { recursive: true });
+    await symlink(join(root, "node_modules", source), path, "dir");
+  }
+}
+
+// The tsconfig.json that `bun init` writes (Bun 1.4), without its comments.
+const bunInitTsconfig = {
+  compilerOptions: {
+    lib: ["ESNext"],
+    target: "ESNext",
+    module: "Preserve",
+    moduleDetection: "force",
+    jsx: "react-jsx",
+    allowJs: true,
+    types: ["bun"],
+    moduleResolution: "bundler",
+    allowImportingTsExtensions: true,
+    verbatimModuleSyntax: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    noFallthroughCasesInSwitch: true,
+    noUncheckedIndexedAccess: true,
+    noImplicitOverride: true,
+    noUnusedLocals: false,
+    noUnusedParameters: false,
+    noPropertyAccessFromIndexSignature: false,
+  },
+};
+
+// A Node project's: ES modules resolved as Node does, strict, and the library
+// checks of the package's .d.ts on (tsc's default).
+const nodeTsconfig = {
+  compilerOptions: {
+    module: "nodenext",
+    strict: true,
+    noEmit: true,
+  },
+};
 
 interface Ran {
   code: number | null;
@@ -198,11 +259,24 @@ describe("the npm package", () => {
         await succeed(process.execPath, ["main.ts"], { cwd: project }),
         expected,
       );
-      // The package's types, found through its exports: Deno's type checker
-      // reads the same node_modules TypeScript resolution does.
-      await succeed(deno, ["check", "main.ts"], {
+      // The package's types, found through its exports, under the settings
+      // of a `bun init` project (with @types/bun, as bun init adds it).
+      await writeFile(
+        join(project, "tsconfig.json"),
+        JSON.stringify(bunInitTsconfig),
+      );
+      await linkTypes(project, {
+        "bun-types": "bun-types",
+        "@types/node": "@types/node",
+      });
+      await mkdir(join(project, "node_modules/@types/bun"));
+      await writeFile(
+        join(project, "node_modules/@types/bun/index.d.ts"),
+        '/// <reference types="bun-types" />\n',
+      );
+      await succeed(tsc, ["--noEmit", "-p", "."], {
         cwd: project,
-        timeout: 60000,
+        timeout: 120000,
       });
     });
 
@@ -255,7 +329,91 @@ describe("the npm package", () => {
     });
   }
 
+  if (runtime === "node") {
+    test("installs into a fresh Node project, type-checks (nodenext, strict) and runs there", async () => {
+      const base = await scratch();
+      const tarball = await pack(base);
+      const project = join(base, "node-project");
+      await mkdir(project);
+      await writeFile(
+        join(project, "package.json"),
+        JSON.stringify({ name: "app", private: true, type: "module" }),
+      );
+      await succeed("npm", [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--cache",
+        join(base, "npm-cache"),
+        tarball,
+      ], { cwd: project, timeout: 120000 });
+      await writeFile(join(project, "main.ts"), program);
+      await writeFile(
+        join(project, "tsconfig.json"),
+        JSON.stringify(nodeTsconfig),
+      );
+      await linkTypes(project, { "@types/node": "@types/node" });
+      await succeed(tsc, ["--noEmit", "-p", "."], {
+        cwd: project,
+        timeout: 120000,
+      });
+      // Node runs the package's JavaScript (it strips no types under
+      // node_modules), the program's own TypeScript, and the worker modules
+      // from the package's dist/.
+      assert.match(
+        await succeed(process.execPath, [
+          "--disable-warning=ExperimentalWarning",
+          "main.ts",
+        ], { cwd: project }),
+        expected,
+      );
+      await rm(base, { recursive: true, force: true });
+    });
+  }
+
   if (runtime === "deno") {
+    test("installs into a fresh Deno project and runs there through npm:", async () => {
+      const base = await scratch();
+      const tarball = await pack(base);
+      const project = join(base, "deno-npm-project");
+      await mkdir(project);
+      await writeFile(
+        join(project, "package.json"),
+        JSON.stringify({ name: "app", private: true, type: "module" }),
+      );
+      // npm installs the tarball (Deno's npm: takes registry packages only);
+      // Deno then resolves npm: specifiers from node_modules.
+      await succeed("npm", [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--cache",
+        join(base, "npm-cache"),
+        tarball,
+      ], { cwd: project, timeout: 120000 });
+      await writeFile(
+        join(project, "deno.json"),
+        JSON.stringify({ nodeModulesDir: "manual" }),
+      );
+      await writeFile(
+        join(project, "main.ts"),
+        program.replaceAll('from "@zmq-ffi/', 'from "npm:@zmq-ffi/'),
+      );
+      await succeed(deno, ["check", "main.ts"], {
+        cwd: project,
+        timeout: 60000,
+      });
+      assert.match(
+        await succeed(deno, [
+          "run",
+          "--allow-ffi",
+          "--allow-read",
+          "main.ts",
+        ], { cwd: project }),
+        expected,
+      );
+    });
+
     test("its sources run under Deno through an import map, with --allow-ffi --allow-read", async () => {
       const base = await scratch();
       const tarball = await pack(base);
@@ -348,7 +506,8 @@ describe("the npm package", () => {
 
     test("the npm and JSR packages hold the library and nothing else", async () => {
       const library = (files: string[]) =>
-        files.filter((file) => /\.ts$/.test(file)).sort();
+        files.filter((file) => /\.ts$/.test(file) && !file.startsWith("dist/"))
+          .sort();
       const npm = JSON.parse(
         await succeed("npm", ["pack", "--dry-run", "--json", "--silent"]),
       )[0].files.map((file: { path: string }) => file.path) as string[];
@@ -373,6 +532,20 @@ describe("the npm package", () => {
         assert.deepEqual(stray, []);
       }
       assert.deepEqual(library(npm), library(jsr));
+      // What the npm package runs: JavaScript and types for each entry point
+      // and worker module, and nothing of dist/ on JSR.
+      for (
+        const entry of [
+          "mod",
+          "draft",
+          "src/watcher_worker",
+          "src/proxy_worker",
+        ]
+      ) {
+        assert.ok(npm.includes(`dist/${entry}.js`), `dist/${entry}.js`);
+        assert.ok(npm.includes(`dist/${entry}.d.ts`), `dist/${entry}.d.ts`);
+      }
+      assert.deepEqual(jsr.filter((file) => file.startsWith("dist/")), []);
     });
 
     let denoExecutable = "";

@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import process from "node:process";
 import { Pull, Push } from "../mod.ts";
-import { modUrl, nextTurn, runScript, runtime } from "./helpers.ts";
+import { gcFlags, modUrl, nextTurn, runScript, runtime } from "./helpers.ts";
 
 const bounded = { timeout: 120000 };
-const gcFlags = runtime === "deno" ? ["--v8-flags=--expose-gc"] : [];
 const diagnosticsUrl = new URL("../src/diagnostics.ts", import.meta.url).href;
 const workerUrl = new URL("./fixtures/thread_worker.ts", import.meta.url).href;
 
@@ -178,7 +177,7 @@ describe("descriptors", () => {
         pulls.forEach((pull, index) => pull.bindSync(`inproc://fds-${index}`));
         // One wait first, so the watcher's own descriptors are counted before.
         push.connect("inproc://fds-0");
-        const first = pulls[0].receive();
+        const first = pulls[0]!.receive();
         await push.send("started");
         await first;
         const before = openFds();

@@ -629,7 +629,7 @@ describe("Authenticator: the ZAP protocol", () => {
           "domain",
           "10.0.0.1",
           "",
-          mechanism,
+          mechanism!,
           ...credentials,
         ]);
         const reply = await within(zap.receive(), TIMEOUT, "ZAP reply");
@@ -720,7 +720,7 @@ describe("Authenticator: the ZAP protocol", () => {
       push.connect(pull.lastEndpoint);
       await refused(pull, "handshake:error:auth");
     } finally {
-      methods.forEach((name, index) => (console[name] = saved[index]));
+      methods.forEach((name, index) => (console[name] = saved[index]!));
       push.close();
       pull.close();
       auth.close();

@@ -182,12 +182,12 @@ for (const transport of transports) {
       await anonymous.send(["two", "frames"]);
       const [autoId, ...frames] = await router.receive();
       // libzmq's generated ids are 5 bytes starting with a zero byte.
-      assert.equal(autoId.length, 5);
-      assert.equal(autoId[0], 0);
+      assert.equal(autoId!.length, 5);
+      assert.equal(autoId![0], 0);
       assert.deepEqual(texts(frames), ["two", "frames"]);
 
-      router.sendSync([id, "to named"]);
-      await router.send([autoId, "to anonymous"]);
+      router.sendSync([id!, "to named"]);
+      await router.send([autoId!, "to anonymous"]);
       assert.deepEqual(texts(named.receiveSync()), ["to named"]);
       assert.deepEqual(texts(await anonymous.receive()), ["to anonymous"]);
     });
@@ -229,15 +229,15 @@ for (const transport of transports) {
       req.sendSync("hi");
       const [id, delimiter, body] = router.receiveSync();
       assert.equal(text(id), "client-7");
-      assert.equal(delimiter.length, 0);
+      assert.equal(delimiter!.length, 0);
       assert.equal(text(body), "hi");
-      router.sendSync([id, "", "ok"]);
+      router.sendSync([id!, "", "ok"]);
       assert.deepEqual(texts(req.receiveSync()), ["ok"]);
 
       await req.send("again");
       const envelope = await router.receive();
       assert.deepEqual(texts(envelope), ["client-7", "", "again"]);
-      await router.send([envelope[0], "", "ok 2"]);
+      await router.send([envelope[0]!, "", "ok 2"]);
       assert.deepEqual(texts(await req.receive()), ["ok 2"]);
     });
 
@@ -249,7 +249,7 @@ for (const transport of transports) {
 
       xsub.sendSync(Uint8Array.of(1, ...new TextEncoder().encode("topic")));
       const [subscription] = xpub.receiveSync();
-      assert.deepEqual([...subscription], [1, ...Buffer.from("topic")]);
+      assert.deepEqual([...subscription!], [1, ...Buffer.from("topic")]);
 
       // XPUB applied the subscription before handing it to us.
       xpub.sendSync("other");
@@ -259,15 +259,15 @@ for (const transport of transports) {
       sub.connect(address);
       sub.subscribe("abc");
       const [fromSub] = await xpub.receive();
-      assert.equal(fromSub[0], 1);
-      assert.equal(text(fromSub.subarray(1)), "abc");
+      assert.equal(fromSub![0], 1);
+      assert.equal(text(fromSub!.subarray(1)), "abc");
       await xpub.send("abc news");
       assert.deepEqual(texts(await sub.receive()), ["abc news"]);
 
       xsub.sendSync(Uint8Array.of(0, ...new TextEncoder().encode("topic")));
       const [unsubscription] = xpub.receiveSync();
-      assert.equal(unsubscription[0], 0);
-      assert.equal(text(unsubscription.subarray(1)), "topic");
+      assert.equal(unsubscription![0], 0);
+      assert.equal(text(unsubscription!.subarray(1)), "topic");
     });
   });
 }
@@ -282,8 +282,8 @@ describe("Stream", () => {
     try {
       await once(client, "connect");
       const [id, notification] = await stream.receive();
-      assert.ok(id.length > 0);
-      assert.equal(notification.length, 0);
+      assert.ok(id!.length > 0);
+      assert.equal(notification!.length, 0);
 
       client.write("hello");
       const [dataId, data] = await stream.receive();
@@ -291,14 +291,14 @@ describe("Stream", () => {
       assert.equal(text(data), "hello");
 
       const reply = once(client, "data");
-      await stream.send([id, "world"]);
+      await stream.send([id!, "world"]);
       const [chunk] = await reply;
       assert.equal(text(chunk), "world");
 
       client.end();
       const [goneId, goodbye] = await stream.receive();
       assert.deepEqual(goneId, id);
-      assert.equal(goodbye.length, 0);
+      assert.equal(goodbye!.length, 0);
     } finally {
       client.destroy();
       await closed;
@@ -315,10 +315,10 @@ describe("Stream.connect with a routing id", () => {
     // With notify on, the connect notification carries the id.
     const [id, notification] = await client.receive();
     assert.equal(text(id), "web");
-    assert.equal(notification.length, 0);
+    assert.equal(notification!.length, 0);
     await client.send(["web", "ping"]);
     const [, first] = await server.receive(); // the server's connect notification
-    assert.equal(first.length, 0);
+    assert.equal(first!.length, 0);
     const [, data] = await server.receive();
     assert.equal(text(data), "ping");
     assert.throws(

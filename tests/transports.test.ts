@@ -394,7 +394,7 @@ describe("refused multicast endpoints say why and what to do", () => {
         try {
           const line = await peer.line(/^REFUSED /);
           const [, code, message] = /^REFUSED (\S+) (.*)$/.exec(line)!;
-          check(code, message);
+          check(code!, message!);
           assert.deepEqual(await peer.exited, { code: 1, signal: null });
         } finally {
           await peer.kill();
@@ -436,7 +436,7 @@ function assertRun(name: string, numbers: number[], step: number): void {
   for (let index = 1; index < numbers.length; index++) {
     assert.equal(
       numbers[index],
-      numbers[index - 1] + step,
+      numbers[index - 1]! + step,
       `${name}: ${numbers[index]} after ${numbers[index - 1]}`,
     );
   }
@@ -485,10 +485,10 @@ describe("multicast across two network namespaces (a veth pair)", () => {
           const evenNumbers = received(even);
           assertRun("subscriber of everything", allNumbers, 1);
           assertRun("subscriber of 'even'", evenNumbers, 2);
-          assert.equal(evenNumbers[0] % 2, 0, "'even' got only even numbers");
+          assert.equal(evenNumbers[0]! % 2, 0, "'even' got only even numbers");
           assertRun("late subscriber", lateNumbers, 1);
           assert.ok(
-            lateNumbers[0] > seenBefore,
+            lateNumbers[0]! > seenBefore,
             `the late subscriber's first message ${
               lateNumbers[0]
             } was published after it started (the first subscriber had seen up to ${seenBefore} by then)`,

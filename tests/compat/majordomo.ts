@@ -23,13 +23,13 @@ class Broker {
 
   async run(): Promise<void> {
     for await (const [sender, blank, header, ...rest] of this.socket) {
-      if (blank.length !== 0) throw new Error("missing empty delimiter");
-      switch (header.toString()) {
+      if (blank!.length !== 0) throw new Error("missing empty delimiter");
+      switch (header!.toString()) {
         case CLIENT:
-          await this.fromClient(sender, rest);
+          await this.fromClient(sender!, rest);
           break;
         case WORKER:
-          await this.fromWorker(sender, rest);
+          await this.fromWorker(sender!, rest);
           break;
         default:
           console.error(`invalid message header: ${header}`);
@@ -38,7 +38,7 @@ class Broker {
   }
 
   async fromClient(client: zmq.Message, [service, ...body]: zmq.Message[]) {
-    const name = service.toString();
+    const name = service!.toString();
     const worker = this.waiting.get(name)?.shift();
     const request = [client, null, ...body];
     if (worker === undefined) {
@@ -51,17 +51,17 @@ class Broker {
   }
 
   async fromWorker(worker: zmq.Message, [type, ...rest]: zmq.Message[]) {
-    switch (type.toString()) {
+    switch (type!.toString()) {
       case READY: {
-        const service = rest[0].toString();
+        const service = rest[0]!.toString();
         console.log(`worker ${worker} ready for ${service}`);
         await this.ready(service, worker);
         break;
       }
       case REPLY: {
         const [client, blank, service, ...body] = rest;
-        await this.socket.send([client, blank, CLIENT, service, ...body]);
-        await this.ready(service.toString(), worker);
+        await this.socket.send([client!, blank!, CLIENT, service!, ...body]);
+        await this.ready(service!.toString(), worker);
         break;
       }
     }
@@ -85,12 +85,16 @@ class Broker {
 
 class Worker {
   socket: zmq.Dealer;
+  readonly service: string;
+  readonly handle: (text: string) => string;
 
   constructor(
-    readonly service: string,
+    service: string,
     id: string,
-    readonly handle: (text: string) => string,
+    handle: (text: string) => string,
   ) {
+    this.service = service;
+    this.handle = handle;
     this.socket = new zmq.Dealer({ routingId: id });
   }
 
@@ -98,7 +102,7 @@ class Worker {
     this.socket.connect(address);
     await this.socket.send([null, WORKER, READY, this.service]);
     for await (const [, header, type, client, , ...body] of this.socket) {
-      if (header.toString() !== WORKER || type.toString() !== REQUEST) {
+      if (header!.toString() !== WORKER || type!.toString() !== REQUEST) {
         console.error(`worker ${this.socket.routingId}: unexpected message`);
         continue;
       }
@@ -107,7 +111,7 @@ class Worker {
         null,
         WORKER,
         REPLY,
-        client,
+        client!,
         null,
         this.service,
         ...answer,
@@ -123,7 +127,7 @@ async function client(address: string, name: string, service: string) {
   for (let i = 0; i < 3; i++) {
     await socket.send([CLIENT, service, `${name}-${i}`]);
     const [header, replied, ...body] = await socket.receive();
-    if (header.toString() !== CLIENT || replied.toString() !== service) {
+    if (header!.toString() !== CLIENT || replied!.toString() !== service) {
       throw new Error(`bad reply header ${header} ${replied}`);
     }
     answers.push(body.map((frame) => frame.toString()).join("+"));

@@ -16,8 +16,8 @@ async function subscriber(name: string, ...topics: string[]) {
   const seen = new Set<string>();
   let count = 0;
   for await (const [topic, payload] of socket) {
-    seen.add(topic.toString());
-    if (!payload.toString().startsWith(`${topic} `)) {
+    seen.add(topic!.toString());
+    if (!payload!.toString().startsWith(`${topic} `)) {
       throw new Error(`payload ${payload} does not match topic ${topic}`);
     }
     if (++count === 6) break;

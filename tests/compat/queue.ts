@@ -20,7 +20,7 @@ function worker() {
     // Ends quietly once the socket is closed.
     for await (const [request] of socket) {
       served++;
-      await socket.send(request.toString().split("").reverse().join(""));
+      await socket.send(request!.toString().split("").reverse().join(""));
     }
   })();
   return { socket, done };
@@ -33,7 +33,7 @@ async function client(words: string[]) {
   for (const word of words) {
     await socket.send(word);
     const [reply] = await socket.receive();
-    replies.push(reply.toString());
+    replies.push(reply!.toString());
   }
   socket.close();
   return replies.join(" ");

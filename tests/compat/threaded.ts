@@ -17,7 +17,7 @@ async function work({ tasks, results }: Addresses) {
   pull.connect(tasks);
   push.connect(results);
   for await (const [task] of pull) {
-    const text = task.toString();
+    const text = task!.toString();
     if (text === "END") break;
     const n = Number(text);
     await push.send(["result", String(n * n)]);
@@ -60,8 +60,8 @@ async function main() {
   let sum = 0;
   for (let received = 0; received < count; received++) {
     const [kind, value] = await sink.receive();
-    if (kind.toString() !== "result") throw new Error(`unexpected ${kind}`);
-    sum += Number(value.toString());
+    if (kind!.toString() !== "result") throw new Error(`unexpected ${kind}`);
+    sum += Number(value!.toString());
   }
   console.log(`sum of squares 1..${count}: ${sum}`);
   for (const _ of threads) await ventilator.send("END");
