@@ -29,6 +29,7 @@ import {
 import {
   endpoint,
   modUrl,
+  receiveWithin,
   runScript,
   text,
   texts,
@@ -83,27 +84,6 @@ function freeUdpPort(): Promise<number> {
       socket.close(() => resolve(port));
     });
   });
-}
-
-/**
- * The next message of `socket` within `milliseconds`, or null (the awaited
- * receive is aborted, nothing is lost): helpers' receiveWithin for any shape.
- */
-async function receiveWithin<T>(
-  socket: { receive(options?: { signal?: AbortSignal }): Promise<T> },
-  milliseconds: number,
-): Promise<T | null> {
-  const controller = new AbortController();
-  const timeout = new Error("timed out");
-  const timer = setTimeout(() => controller.abort(timeout), milliseconds);
-  try {
-    return await socket.receive({ signal: controller.signal });
-  } catch (error) {
-    if (error === timeout) return null;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Binds `socket` to a fresh endpoint of `transport`; returns where to connect. */

@@ -175,12 +175,10 @@ export async function runScript(
  * Receives the next message of a socket, waiting at most `milliseconds`;
  * null when none arrived in time (the wait is aborted, nothing is lost).
  */
-export async function receiveWithin(
-  socket: {
-    receive(options?: { signal?: AbortSignal }): Promise<Uint8Array[]>;
-  },
+export async function receiveWithin<T = Uint8Array[]>(
+  socket: { receive(options?: { signal?: AbortSignal }): Promise<T> },
   milliseconds: number,
-): Promise<Uint8Array[] | null> {
+): Promise<T | null> {
   const controller = new AbortController();
   const timeout = new Error("timed out");
   const timer = setTimeout(() => controller.abort(timeout), milliseconds);

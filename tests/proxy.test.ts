@@ -20,6 +20,7 @@ import {
 import {
   endpoint,
   modUrl,
+  receiveWithin,
   runScript,
   text,
   texts,
@@ -47,24 +48,6 @@ function closeAll(...sockets: (Socket | undefined)[]): void {
 async function bindFresh(socket: Socket, transport: Transport) {
   await socket.bind(endpoint(transport));
   return socket.getOption("lastEndpoint") as string;
-}
-
-/** The next message of a socket, or null if none arrives within `ms`. */
-async function receiveWithin(
-  socket: { receive(o?: { signal?: AbortSignal }): Promise<Uint8Array[]> },
-  ms: number,
-): Promise<Uint8Array[] | null> {
-  const controller = new AbortController();
-  const timeout = new Error("timed out");
-  const timer = setTimeout(() => controller.abort(timeout), ms);
-  try {
-    return await socket.receive({ signal: controller.signal });
-  } catch (error) {
-    if (error === timeout) return null;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function isCode(code: string) {
