@@ -72,9 +72,21 @@ class ConnectRoutingIds {
     return bytes;
   }
 
-  // After a successful connect with `bytes`.
-  given(bytes: Uint8Array): void {
-    this.#given.add(bytes.join(","));
+  // Connects (`connect`), first giving the connection the routing id of
+  // `options` through `setId` when there is one.
+  connect(
+    operation: string,
+    endpoint: string,
+    options: unknown,
+    socket: Pointer,
+    setId: (id: Uint8Array) => void,
+    connect: () => void,
+  ): void {
+    const id = this.take(operation, endpoint, options, socket);
+    if (id === null) return connect();
+    setId(id);
+    connect();
+    this.#given.add(id.join(","));
   }
 }
 
@@ -107,16 +119,14 @@ export class Router extends DuplexSocket {
 
   /** Connects to an endpoint, optionally naming the peer with a routing id. */
   override connect(endpoint: string, options: RouterConnectOptions = {}): void {
-    const id = this.#connectIds.take(
+    this.#connectIds.connect(
       "Router.connect",
       endpoint,
       options,
       socketInternals(this).handle("connect"),
+      (id) => this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id),
+      () => super.connect(endpoint),
     );
-    if (id === null) return super.connect(endpoint);
-    this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id);
-    super.connect(endpoint);
-    this.#connectIds.given(id);
   }
 }
 /** The options of a {@link Router} socket as typed properties. */
@@ -159,16 +169,14 @@ export class Stream extends DuplexSocket {
    * ```
    */
   override connect(endpoint: string, options: StreamConnectOptions = {}): void {
-    const id = this.#connectIds.take(
+    this.#connectIds.connect(
       "Stream.connect",
       endpoint,
       options,
       socketInternals(this).handle("connect"),
+      (id) => this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id),
+      () => super.connect(endpoint),
     );
-    if (id === null) return super.connect(endpoint);
-    this.setRawOption("connect", SocketOption.CONNECT_ROUTING_ID, id);
-    super.connect(endpoint);
-    this.#connectIds.given(id);
   }
 }
 
