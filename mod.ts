@@ -57,6 +57,7 @@ export {
   type ProtocolErrorName,
 } from "./src/observer_events.ts";
 export { Observer, type ObserverReceiveOptions } from "./src/observer.ts";
+export type { ObservedSocket } from "./src/socket_internals.ts";
 export {
   type AuthenticationLog,
   Authenticator,

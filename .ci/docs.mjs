@@ -69,7 +69,11 @@ const concerns = [
   {
     file: "6-events.ts",
     title: "Events: what happens to a socket's connections (sock.events)",
-    sources: ["src/observer.ts", "src/observer_events.ts"],
+    sources: [
+      "src/observer.ts",
+      "src/observer_events.ts",
+      "src/socket_internals.ts",
+    ],
   },
   {
     file: "7-security.ts",

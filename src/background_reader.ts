@@ -6,9 +6,13 @@
  *
  * @module
  */
-import type { ReadableSocket } from "./sockets.ts";
-import { socketInternals } from "./socket.ts";
+import { socketInternals } from "./socket_internals.ts";
 import { POLL_IN, watcher } from "./watcher.ts";
+
+/** What the reader reads: a socket that can be asked for a message now. */
+interface Readable {
+  tryReceive(): Uint8Array[] | null;
+}
 
 /**
  * Calls `onMessage` for each message of a socket while started. Close it
@@ -16,7 +20,7 @@ import { POLL_IN, watcher } from "./watcher.ts";
  * @internal
  */
 export class BackgroundReader {
-  #socket: ReadableSocket;
+  #socket: Readable;
   #onMessage: (frames: Uint8Array[]) => void;
   #onError: (error: unknown) => void;
   #slot = -1;
@@ -28,7 +32,7 @@ export class BackgroundReader {
 
   /** Reads `socket`; reports a failed receive (e.g. the socket was closed) to `onError` and stops. */
   constructor(
-    socket: ReadableSocket,
+    socket: Readable,
     onMessage: (frames: Uint8Array[]) => void,
     onError: (error: unknown) => void,
   ) {

@@ -29,8 +29,14 @@ import {
   knownTypes,
 } from "./observer_events.ts";
 import { operationSignal } from "./pending.ts";
-import { registerObserverFactory, Socket, socketInternals } from "./socket.ts";
-import { Pair } from "./sockets.ts";
+import {
+  makeMonitorReader,
+  type MonitorReader,
+  type ObservedSocket,
+  registerObserverFactory,
+  type SocketInternals,
+  socketInternals,
+} from "./socket_internals.ts";
 
 interface PendingEvent {
   resolve(event: Event): void;
@@ -86,8 +92,8 @@ let creating = false;
  */
 export class Observer implements AsyncIterable<Event> {
   /** The socket observed. */
-  readonly socket!: Socket;
-  #pair: Pair | null = null;
+  readonly socket!: ObservedSocket;
+  #pair: MonitorReader | null = null;
   #reader: BackgroundReader | null = null;
   #receivers: PendingEvent[] = [];
   #listeners = new Map<EventType, Set<AnyListener>>();
@@ -104,19 +110,21 @@ export class Observer implements AsyncIterable<Event> {
    * The observer of a socket. There is one per socket: this returns
    * `socket.events` (prefer that).
    */
-  constructor(socket: Socket) {
-    if (!(socket instanceof Socket)) {
+  constructor(socket: ObservedSocket) {
+    let internals: SocketInternals;
+    try {
+      internals = socketInternals(socket);
+    } catch {
       throw new TypeError("new Observer(socket) needs a Socket");
     }
-    if (!creating) return socket.events;
+    if (!creating) return (socket as unknown as { events: Observer }).events;
     this.socket = socket;
-    const internals = socketInternals(socket);
     const handle = internals.handle("observe events");
     const endpoint = `${monitorPrefix}.${monitorCounter++}`;
     // Connect first (inproc allows connecting before the bind): libzmq drops
     // events while nobody is connected, and the monitor binds and starts at
     // once.
-    const pair = new Pair({ context: internals.context, linger: 0 });
+    const pair = makeMonitorReader!(internals.context);
     try {
       pair.connect(endpoint);
       const address = cString(endpoint, "monitor endpoint");
@@ -405,7 +413,7 @@ function checkListener(type: unknown, listener: unknown): void {
 }
 
 // Stops libzmq's monitor of a socket (which sends `end` and closes its side).
-function stopMonitor(socket: Socket): void {
+function stopMonitor(socket: ObservedSocket): void {
   let handle;
   try {
     handle = socketInternals(socket).handle("stop observing events");
@@ -419,7 +427,7 @@ function stopMonitor(socket: Socket): void {
 registerObserverFactory((socket) => {
   creating = true;
   try {
-    return new Observer(socket);
+    return new Observer(socket as ObservedSocket);
   } finally {
     creating = false;
   }

@@ -161,29 +161,34 @@ export abstract class Socket {
   }
 
   static {
-    provideSocketInternals((socket) => ({
-      handle: (operation) => socket.#handle(operation),
-      error: (operation, endpoint) => socket.#error(operation, endpoint),
-      lend: (owner, reclaim) => socket.#lend(owner, reclaim),
-      giveBack: () => {
-        socket.#lentTo = null;
-        socket.#reclaim = undefined;
-        socket.#native.reclaim = undefined;
-      },
-      kind: socket.#kind,
-      context: socket.#context,
-      waits: socket.#waits,
-      limitSubscriptions: () => {
-        socket.#io.subscriptions = true;
-      },
-      adoptMonitorReader: (reader) =>
-        adoptMonitorReader(socket.#native, reader, reader.#native),
-      singleFrame: (read) => {
-        socket.#messages.singleFrame = true;
-        socket.#messages.readMetadata = read;
-        socket.#waits.readMetadata = read;
-      },
-    }));
+    provideSocketInternals((object) => {
+      const socket = object as Socket;
+      return {
+        handle: (operation) => socket.#handle(operation),
+        error: (operation, endpoint) => socket.#error(operation, endpoint),
+        lend: (owner, reclaim) => socket.#lend(owner, reclaim),
+        giveBack: () => {
+          socket.#lentTo = null;
+          socket.#reclaim = undefined;
+          socket.#native.reclaim = undefined;
+        },
+        kind: socket.#kind,
+        context: socket.#context,
+        waits: socket.#waits,
+        limitSubscriptions: () => {
+          socket.#io.subscriptions = true;
+        },
+        adoptMonitorReader: (reader) => {
+          if (!(reader instanceof Socket)) throw new TypeError("not a socket");
+          adoptMonitorReader(socket.#native, reader, reader.#native);
+        },
+        singleFrame: (read) => {
+          socket.#messages.singleFrame = true;
+          socket.#messages.readMetadata = read;
+          socket.#waits.readMetadata = read;
+        },
+      };
+    });
   }
 
   #handle(operation: string): Pointer {
@@ -234,7 +239,7 @@ export abstract class Socket {
     if (createObserver === undefined) {
       throw new Error("zmq-ffi: the observer module is not loaded");
     }
-    this.#observer ??= createObserver(this);
+    this.#observer ??= createObserver(this) as Observer;
     return this.#observer;
   }
 

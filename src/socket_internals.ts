@@ -8,9 +8,7 @@
 import type { Pointer } from "../ffi/backend.ts";
 import type { Context } from "./context.ts";
 import type { ZmqError } from "./errors.ts";
-import type { Observer } from "./observer.ts";
 import type { SocketTypeName } from "./options.ts";
-import type { Socket } from "./socket.ts";
 import type { MetadataReader } from "./socket_io.ts";
 import type { SocketWaits } from "./socket_wait.ts";
 
@@ -46,27 +44,27 @@ export interface SocketInternals {
    * monitor) part of this socket's native lifetime: a finalizer closes both,
    * this socket first.
    */
-  adoptMonitorReader(reader: Socket): void;
+  adoptMonitorReader(reader: MonitorReader): void;
   /** Makes sent messages starting with 0 or 1 count as (un)subscriptions (XSubscriber). */
   limitSubscriptions(): void;
 }
 
 /** The observer factory registered by src/observer.ts (kept off socket.ts's imports). */
-export let createObserver: ((socket: Socket) => Observer) | undefined;
+export let createObserver: ((socket: object) => unknown) | undefined;
 
 /** Registers how `socket.events` creates its observer (called by src/observer.ts). */
 export function registerObserverFactory(
-  factory: (socket: Socket) => Observer,
+  factory: (socket: object) => unknown,
 ): void {
   createObserver = factory;
 }
 
 /** Reaches a socket's internals (for src/ modules only). */
-export let socketInternals: (socket: Socket) => SocketInternals;
+export let socketInternals: (socket: object) => SocketInternals;
 
 /** Installs {@link socketInternals} (called once, by the Socket class). */
 export function provideSocketInternals(
-  reach: (socket: Socket) => SocketInternals,
+  reach: (socket: object) => SocketInternals,
 ): void {
   socketInternals = reach;
 }
@@ -79,4 +77,46 @@ export function provideSocketInternals(
  */
 export function sealed(object: object, target: unknown, own: unknown): void {
   if (target === own) Object.preventExtensions(object);
+}
+
+/**
+ * The socket an Observer watches (`observer.socket`), as the observer sees
+ * it: an interface, so that the observer and socket modules do not import
+ * each other. It is the socket itself.
+ *
+ * @example
+ * ```ts
+ * import { Dealer } from "@zmq-ffi/zmq";
+ * const dealer = new Dealer();
+ * console.log(dealer.events.socket === dealer); // true
+ * dealer.close();
+ * ```
+ */
+export interface ObservedSocket {
+  /** True once the socket (or its context) was closed. */
+  readonly closed: boolean;
+  /** The context the socket belongs to. */
+  readonly context: Context;
+  /** Reads an option by name. */
+  getOption(name: "linger"): unknown;
+}
+
+/** The PAIR socket an Observer reads libzmq's monitor events with. */
+export interface MonitorReader {
+  /** Connects to the monitor's endpoint. */
+  connect(endpoint: string): void;
+  /** A message if one is queued now. */
+  tryReceive(): Uint8Array[] | null;
+  /** Closes it; idempotent. */
+  close(): void;
+}
+
+/** Makes a monitor reader in a context (registered by src/sockets.ts). */
+export let makeMonitorReader: ((context: Context) => MonitorReader) | undefined;
+
+/** Registers {@link makeMonitorReader} (called by src/sockets.ts with Pair). */
+export function provideMonitorReader(
+  make: (context: Context) => MonitorReader,
+): void {
+  makeMonitorReader = make;
 }

@@ -12,6 +12,7 @@ import { checkSubscription } from "./socket_io.ts";
 import type { SocketOptionsOf } from "./options.ts";
 import type { OperationOptions } from "./pending.ts";
 import { type Received, sealed, socketInternals } from "./socket.ts";
+import { provideMonitorReader } from "./socket_internals.ts";
 import {
   defineOptions,
   DuplexSocket,
@@ -57,6 +58,8 @@ export class Pair extends DuplexSocket {
 /** The options of a {@link Pair} socket as typed properties. */
 export interface Pair extends SocketOptionsOf<"pair"> {}
 defineOptions(Pair, "pair");
+// The Observer reads libzmq's monitor events with a PAIR (see observer.ts).
+provideMonitorReader((context) => new Pair({ context, linger: 0 }));
 
 /**
  * ZMQ_PUB: sends each message to every subscriber whose subscription matches.
