@@ -1,9 +1,10 @@
 /**
  * One side of a benchmark, through zmq-ffi's public API; the same file runs on
- * Deno and on Bun. bench/run.ts starts it and talks to it through stdout lines:
- * `READY <endpoint>` once bound, `RESULT <json>` when done. The arguments match
- * the native peers in bench/native/ so that the runner can swap one for the
- * other; a trailing `sync` uses sendSync/receiveSync instead of awaiting.
+ * Deno, Bun and Node 26. bench/run.ts starts it and talks to it through stdout
+ * lines: `READY <endpoint>` once bound, `RESULT <json>` when done. The
+ * arguments match the native peers in bench/native/ so that the runner can
+ * swap one for the other; a trailing `sync` uses sendSync/receiveSync instead
+ * of awaiting.
  *
  *   peer.ts recv <size> <count> [sync]             Pull bound on tcp, measures throughput
  *   peer.ts send <endpoint> <size> <count> [sync]  Push, sends then waits to be killed
@@ -40,12 +41,13 @@ function latencyResult(samples: Float64Array): never {
   for (const sample of samples) sum += sample;
   samples.sort();
   const count = samples.length;
+  // The runner asks for at least 2 samples: every index below is in range.
   result({
     count,
     meanUs: sum / count * 1000,
-    p50Us: samples[Math.floor(count / 2)] * 1000,
-    p99Us: samples[Math.floor(count * 0.99)] * 1000,
-    minUs: samples[0] * 1000,
+    p50Us: samples[Math.floor(count / 2)]! * 1000,
+    p99Us: samples[Math.floor(count * 0.99)]! * 1000,
+    minUs: samples[0]! * 1000,
   });
 }
 
@@ -56,16 +58,17 @@ async function receive(size: number, count: number): Promise<never> {
   let first = 0;
   let received = 0;
   let wrongSize = 0;
+  // A message has at least one frame, so `message` is always there.
   if (sync) {
     while (received < count) {
       const [message] = pull.receiveSync();
       if (received++ === 0) first = performance.now();
-      if (message.length !== size) wrongSize++;
+      if (message!.length !== size) wrongSize++;
     }
   } else {
     for await (const [message] of pull) {
       if (received++ === 0) first = performance.now();
-      if (message.length !== size) wrongSize++;
+      if (message!.length !== size) wrongSize++;
       if (received === count) break;
     }
   }
@@ -119,7 +122,8 @@ async function client(
   for (let index = -warmup; index < count; index++) {
     if (gapUs > 0) await idle();
     const start = performance.now();
-    let reply: Uint8Array;
+    // A reply has at least one frame, so `reply` is always there.
+    let reply: Uint8Array | undefined;
     if (sync) {
       req.sendSync(payload);
       [reply] = req.receiveSync();
@@ -128,7 +132,7 @@ async function client(
       [reply] = await req.receive();
     }
     const elapsed = performance.now() - start;
-    if (reply.length !== size) throw new Error(`reply of ${reply.length} B`);
+    if (reply!.length !== size) throw new Error(`reply of ${reply!.length} B`);
     if (index >= 0) samples[index] = elapsed;
   }
   req.close();
@@ -149,7 +153,7 @@ async function inproc(size: number, count: number): Promise<never> {
   let wrongSize = 0;
   for await (const [message] of pull) {
     if (received++ === 0) first = performance.now();
-    if (message.length !== size) wrongSize++;
+    if (message!.length !== size) wrongSize++;
     if (received === count) break;
   }
   const seconds = (performance.now() - first) / 1000;
@@ -250,18 +254,27 @@ async function ops(count: number): Promise<never> {
 }
 
 const number = (index: number) => Number(rest[index]);
+/** The endpoint that `send` and `client` take first. */
+const endpointArgument = (): string => {
+  const endpoint = rest[0];
+  if (endpoint === undefined) {
+    console.error(`peer ${role}: no endpoint: see the usage in bench/peer.ts`);
+    process.exit(2);
+  }
+  return endpoint;
+};
 switch (role) {
   case "recv":
     await receive(number(0), number(1));
     break;
   case "send":
-    await send(rest[0], number(1), number(2));
+    await send(endpointArgument(), number(1), number(2));
     break;
   case "server":
     await serve();
     break;
   case "client":
-    await client(rest[0], number(1), number(2), number(3));
+    await client(endpointArgument(), number(1), number(2), number(3));
     break;
   case "inproc":
     await inproc(number(0), number(1));

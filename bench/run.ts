@@ -2,12 +2,12 @@
  * The benchmark runner: runs each workload through native C peers
  * (bench/native/, built by bench/run.sh), through the libraries people would
  * pick instead of zmq-ffi (pyzmq and zeromq.js, bench/peers/) and through
- * zmq-ffi's public API on Deno and on Bun (bench/peer.ts), in the same run, and
- * prints one markdown table of results as ratios to native. Start it through
- * bench/run.sh, which builds the C programs first:
+ * zmq-ffi's public API on Deno, Bun and Node (bench/peer.ts), in the same
+ * run, and prints one markdown table of results as ratios to native. Start it
+ * through bench/run.sh, which builds the C programs first:
  *
  *   bench/run.sh [--quick] [--repeat N] [--only pushpull,reqrep,inproc,wake,ops]
- *                [--columns pyzmq,zeromqjs,deno,bun] [--json out.json]
+ *                [--columns pyzmq,zeromqjs,deno,bun,node] [--json out.json]
  *
  * Every side runs in its own process with a `READY <endpoint>` handshake on
  * stdout; every wait has a timeout, and a failed measurement shows up in its
@@ -56,6 +56,9 @@ const python = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
 // zeromq.js runs on the Node on PATH, from its own directory under
 // bench/build/: it is never a dependency of zmq-ffi.
 const node = process.env.BENCH_NODE ?? "node";
+// zmq-ffi's Node column: the Node of the dev dependencies (26.1 or later, for
+// node:ffi), whatever the Node on PATH is.
+const nodeFfi = process.env.BENCH_FFI_NODE ?? `${root}node_modules/.bin/node`;
 const ZEROMQJS_VERSION = "6.8.0";
 const zeromqjsPrefix = `${build}/zeromqjs-${ZEROMQJS_VERSION}`;
 
@@ -65,6 +68,9 @@ const MEASURE_TIMEOUT = quick ? 30_000 : 60_000;
 const LIFETIME_SECONDS = String((READY_TIMEOUT + MEASURE_TIMEOUT) / 1000 + 30);
 
 // ---- columns ------------------------------------------------------------
+
+/** A command and its arguments: never empty. */
+type Argv = [string, ...string[]];
 
 /** The native program that plays a role; the other columns run one program for all. */
 type Program = "push_pull" | "req_rep" | "inproc" | "ops";
@@ -108,7 +114,7 @@ interface Column {
   /** zmq-ffi: also gets the diagnostic lines that pair it with native peers. */
   ours: boolean;
   /** The argv that plays `role`; arguments follow it. */
-  command: (program: Program, role: string) => string[];
+  command: (program: Program, role: string) => Argv;
   main: Api;
   reference?: Api;
   /** Why the column is left out of this run (shown under the table). */
@@ -138,10 +144,19 @@ const native: Column = {
   main: { mode: [], name: "zmq_send / zmq_msg_recv" },
 };
 
-/** zmq-ffi on one runtime: bench/peer.ts, awaited, with the sync API as reference. */
-function ours(key: string, name: string, command: string[]): Column {
-  const version = output(command[0], ["--version"]).text.split("\n")[0]
-    .split(" (")[0].trim();
+/**
+ * zmq-ffi on one runtime: bench/peer.ts, awaited, with the sync API as
+ * reference; `fewer` applies to the main API, `missing` leaves the column out.
+ */
+function ours(
+  key: string,
+  name: string,
+  command: Argv,
+  { fewer, missing }: { fewer?: Api["fewer"]; missing?: string } = {},
+): Column {
+  // split() always returns at least one string.
+  const version = output(command[0], ["--version"]).text.split("\n")[0]!
+    .split(" (")[0]!.trim();
   return {
     key,
     name: `zmq-ffi ${name}`,
@@ -151,9 +166,39 @@ function ours(key: string, name: string, command: string[]): Column {
       : `${key} ${version}`,
     ours: true,
     command: (_program, role) => [...command, role],
-    main: { mode: [], name: "await send(), for await" },
+    main: { mode: [], name: "await send(), for await", fewer },
     reference: { mode: ["sync"], name: "sendSync / receiveSync" },
+    missing,
   };
+}
+
+/**
+ * zmq-ffi on Node through node:ffi: the same bench/peer.ts, its types stripped
+ * by Node itself. node:ffi came in Node 26.1, behind --experimental-ffi until
+ * 26.9; the column is left out on an older Node or none. Its per-call run
+ * (every API form, five passes) takes three times Deno's at full count, so it
+ * sends a quarter of the messages.
+ */
+function oursOnNode(): Column {
+  const probe = output(nodeFfi, ["--version"]);
+  const [, major = 0, minor = 0] =
+    /^v(\d+)\.(\d+)\./.exec(probe.text.trim())?.map(Number) ?? [];
+  const atLeast = (wantMajor: number, wantMinor: number) =>
+    major > wantMajor || (major === wantMajor && minor >= wantMinor);
+  const missing = probe.failure !== undefined
+    ? `${nodeFfi} does not run (${probe.failure}); npm ci installs Node 26 ` +
+      "into node_modules/.bin (Linux x64 and arm64), BENCH_FFI_NODE names " +
+      "another"
+    : !atLeast(26, 1)
+    ? `${nodeFfi} is Node ${probe.text.trim()}, and node:ffi needs 26.1 or ` +
+      "later"
+    : undefined;
+  return ours("node", "Node", [
+    nodeFfi,
+    "--disable-warning=ExperimentalWarning",
+    ...(atLeast(26, 9) ? [] : ["--experimental-ffi"]),
+    peer,
+  ], { fewer: { ops: 4 }, missing });
 }
 
 function pyzmq(): Column {
@@ -263,7 +308,7 @@ function zeromqjs(): Column {
 
 // The table's columns, left to right, each made only when it is wanted (a
 // column's setup may install or probe things). Another runtime for zmq-ffi is
-// one more line here, e.g. ["node", () => ours("node", "Node", [node26, peer])].
+// one more line here, like ["bun", () => ours("bun", "Bun", [bun, peer])].
 const columnMakers: [string, () => Column][] = [
   ["native", () => native],
   ["pyzmq", pyzmq],
@@ -278,6 +323,7 @@ const columnMakers: [string, () => Column][] = [
       peer,
     ])],
   ["bun", () => ours("bun", "Bun", [bun, peer])],
+  ["node", oursOnNode],
 ];
 const wanted = flagValue("--columns")?.split(",");
 for (const key of wanted ?? []) {
@@ -310,6 +356,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 /** One side of a benchmark: a child process speaking the stdout line protocol. */
 class Peer {
+  readonly label: string;
   #child: ChildProcess;
   #lines: string[] = [];
   #partial = "";
@@ -317,7 +364,8 @@ class Peer {
   #exited: string | null = null;
   #wake: () => void = () => {};
 
-  constructor(readonly label: string, command: string[]) {
+  constructor(label: string, command: Argv) {
+    this.label = label;
     this.#child = spawn(command[0], command.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, BENCH_LIFETIME: LIFETIME_SECONDS },
@@ -541,21 +589,24 @@ async function rounds<T>(
 ): Promise<Record<string, Outcome<T>>> {
   console.error(name);
   const outcomes: Record<string, Outcome<T>> = {};
-  for (const key of Object.keys(configs)) {
-    outcomes[key] = { values: [], errors: [], best: undefined };
+  const runs: [string, () => Promise<T>, Outcome<T>][] = [];
+  for (const [key, measure] of Object.entries(configs)) {
+    const outcome: Outcome<T> = { values: [], errors: [], best: undefined };
+    outcomes[key] = outcome;
+    runs.push([key, measure, outcome]);
   }
   for (let round = 1; round <= repeat; round++) {
-    for (const [key, measure] of Object.entries(configs)) {
+    for (const [key, measure, outcome] of runs) {
       const started = performance.now();
       const label = `  ${key} (run ${round}/${repeat})`;
       try {
         const value = await measure();
-        outcomes[key].values.push(value);
+        outcome.values.push(value);
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         console.error(`${label}: ${summary(value)} in ${seconds} s`);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        outcomes[key].errors.push(message);
+        outcome.errors.push(message);
         console.error(`${label}: FAILED ${message}`);
       }
     }
@@ -645,7 +696,9 @@ function cell<T>(
   if (outcome === undefined) return "—";
   const runs = outcome.values.length + outcome.errors.length;
   if (outcome.best === undefined) {
-    return `failed: ${outcome.errors[0].split("\n")[0].slice(0, 100)}`;
+    // No run succeeded, and every configuration runs at least once: there is
+    // an error (and split() always returns at least one string).
+    return `failed: ${outcome.errors[0]!.split("\n")[0]!.slice(0, 100)}`;
   }
   let result = text(outcome.best);
   if (outcome !== base && base?.best !== undefined) {
@@ -899,10 +952,12 @@ async function opsGroup(): Promise<void> {
   ];
   for (const [key, nativeKey, label] of lines) {
     const base = nativeKey === null ? undefined : results.native;
+    // Only called with costs that have `field`: native's with its own keys
+    // (ops.c prints all three), the others' once `key` is checked below.
     const text = (costs: Costs, field: string) =>
-      `${costs[field].toFixed(0)} ns`;
+      `${costs[field]!.toFixed(0)} ns`;
     const against = (costs: Costs, baseCosts: Costs) =>
-      `${(costs[key] / baseCosts[nativeKey!]).toFixed(1)}×`;
+      `${(costs[key]! / baseCosts[nativeKey!]!).toFixed(1)}×`;
     const lineCells: Record<string, string> = {
       native: base === undefined
         ? "—"
@@ -910,7 +965,7 @@ async function opsGroup(): Promise<void> {
     };
     for (const column of running) {
       if (column === native) continue;
-      const outcome = results[column.key];
+      const outcome = results[column.key]!; // every running column has one
       // A library without this form has no cell (a failed run still shows).
       if (outcome.best !== undefined && outcome.best[key] === undefined) {
         continue;
@@ -967,7 +1022,7 @@ const runners: Record<string, () => Promise<void>> = {
   ops: opsGroup,
 };
 for (const group of groups) {
-  if (only.includes(group)) await runners[group]();
+  if (only.includes(group)) await runners[group]!(); // one for each group
 }
 
 // Under the table: what each column's lines measure, which ran fewer

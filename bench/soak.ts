@@ -81,8 +81,9 @@ const sampler = setInterval(sample, 1000);
 /** Every 100,000 messages: one round trip and one socket pair's whole life. */
 async function churn(round: number): Promise<void> {
   await req.send(String(round));
+  // A message has at least one frame, so `question` is always there.
   const [question] = await rep.receive();
-  await rep.send(question);
+  await rep.send(question!);
   await req.receive();
   const left = new Pair();
   const right = new Pair();
@@ -102,8 +103,9 @@ const sending = (async () => {
 })();
 let rounds = 0;
 for await (const [message] of pull) {
-  if (message.length !== size) {
-    throw new Error(`a ${message.length}-byte message`);
+  // A message has at least one frame, so `message` is always there.
+  if (message!.length !== size) {
+    throw new Error(`a ${message!.length}-byte message`);
   }
   received++;
   if (received % 100000 === 0) await churn(rounds++);
@@ -122,14 +124,15 @@ const steady = samples.filter((entry) => entry.seconds >= seconds * 0.2);
 const pairwise: number[] = [];
 for (let first = 0; first < steady.length; first++) {
   for (let second = first + 1; second < steady.length; second++) {
-    const span = steady[second].seconds - steady[first].seconds;
+    // Both indexes are below steady.length.
+    const span = steady[second]!.seconds - steady[first]!.seconds;
     if (span > 0) {
-      pairwise.push((steady[second].rss - steady[first].rss) / span);
+      pairwise.push((steady[second]!.rss - steady[first]!.rss) / span);
     }
   }
 }
 pairwise.sort((left, right) => left - right);
-const slope = pairwise.length > 0 ? pairwise[pairwise.length >> 1] : 0; // B/s
+const slope = pairwise.length > 0 ? pairwise[pairwise.length >> 1]! : 0; // B/s
 const mean = (values: number[]) =>
   values.reduce((sum, value) => sum + value, 0) / values.length;
 const meanTime = mean(steady.map((entry) => entry.seconds));
@@ -155,7 +158,7 @@ console.log(JSON.stringify({
   size,
   seconds: Math.round(seconds * 10) / 10,
   rate: Math.round(rate),
-  baseMiB: mib(samples[0].rss),
+  baseMiB: mib(samples[0]!.rss), // sample() ran before the first message
   peakMiB: mib(Math.max(...samples.map((entry) => entry.rss))),
   endMiB: mib(samples.at(-1)!.rss),
   heapStartMiB: mib(steady[0]?.heapUsed ?? 0),
