@@ -105,6 +105,15 @@ export class Observer implements AsyncIterable<Event> {
   #finishTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #endReason: "close" | "socket" | "context" = "close";
+  // libzmq sends the monitor's last event (`end`) to our PAIR when it
+  // destroys the socket, on its reaper thread, with a blocking send: if the
+  // PAIR were closed before, that send would never complete and the reaper
+  // would free no socket again (the context's sockets run out: EMFILE). So
+  // the PAIR is closed only once `end` arrived or the monitor was stopped
+  // from here; until then an ended observer drains (and drops) the events.
+  #ended = false;
+  #monitorStopped = false;
+  #draining = false;
 
   /**
    * The observer of a socket. There is one per socket: this returns
@@ -146,7 +155,10 @@ export class Observer implements AsyncIterable<Event> {
     this.#reader = new BackgroundReader(
       pair,
       (frames) => this.#deliver(decodeEvent(frames)),
-      () => this.#finish("context"),
+      () => {
+        if (this.#draining) this.#release();
+        else this.#finish("context");
+      },
     );
     // A misspelt property throws instead of doing nothing.
     if (new.target === Observer) Object.preventExtensions(this);
@@ -292,7 +304,7 @@ export class Observer implements AsyncIterable<Event> {
    */
   close(): void {
     if (this.#closed) return;
-    if (!this.#socketClosed) stopMonitor(this.socket);
+    if (!this.#socketClosed) this.#monitorStopped = stopMonitor(this.socket);
     this.#finish("close");
   }
 
@@ -346,6 +358,11 @@ export class Observer implements AsyncIterable<Event> {
   }
 
   #deliver(event: Event): void {
+    if (event.type === "end") this.#ended = true;
+    if (this.#draining) {
+      if (this.#ended) this.#release();
+      return;
+    }
     const pending = this.#receivers.shift();
     if (pending !== undefined) {
       if (pending.onAbort !== undefined) {
@@ -380,13 +397,24 @@ export class Observer implements AsyncIterable<Event> {
       );
   }
 
+  // Closes the PAIR and its reader: safe once libzmq sends it nothing more.
+  #release(): void {
+    this.#draining = false;
+    this.#reader?.close();
+    this.#pair?.close();
+  }
+
   #finish(reason: "close" | "socket" | "context"): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#endReason = reason;
     if (this.#finishTimer !== undefined) clearTimeout(this.#finishTimer);
-    this.#reader?.close();
-    this.#pair?.close();
+    if (reason === "context" || this.#ended || this.#monitorStopped) {
+      this.#release();
+    } else {
+      this.#draining = true;
+      this.#reader?.start(false); // never holds the process
+    }
     this.#listeners.clear();
     this.#listenerCount = 0;
     const error = this.#endedError();
@@ -413,15 +441,20 @@ function checkListener(type: unknown, listener: unknown): void {
 }
 
 // Stops libzmq's monitor of a socket (which sends `end` and closes its side).
-function stopMonitor(socket: ObservedSocket): void {
+function stopMonitor(socket: ObservedSocket): boolean {
   let handle;
   try {
     handle = socketInternals(socket).handle("stop observing events");
   } catch {
-    return; // closed, or lent to another thread: leave it alone
+    return false; // closed, or lent to another thread: leave it alone
   }
   // A NULL endpoint stops the monitor; both runtimes pass null for a buffer.
-  loadLibzmq().zmq_socket_monitor(handle, null as unknown as Uint8Array, 0);
+  // libzmq sends `end` into our PAIR now, and nothing after it.
+  return loadLibzmq().zmq_socket_monitor(
+    handle,
+    null as unknown as Uint8Array,
+    0,
+  ) === 0;
 }
 
 registerObserverFactory((socket) => {

@@ -160,6 +160,41 @@ describe("sockets with an observer, dropped without close()", () => {
   );
 });
 
+describe("sockets with an observer, closed while nobody reads the observer", () => {
+  test(
+    "1,100 of them in one context: libzmq still frees them (its reaper never blocks on a closed monitor PAIR)",
+    bounded,
+    async () => {
+      // libzmq sends the monitor's last event from its reaper thread with a
+      // blocking send; closing our PAIR before that event arrived stopped
+      // the reaper for good, and the context ran out of sockets (EMFILE at
+      // 1,023) — then Context.close() hung.
+      const result = await runScript(
+        `
+        import { Context, Dealer } from "${modUrl}";
+        const context = new Context();
+        const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+        for (let index = 0; index < 1100; index++) {
+          const socket = new Dealer({ context });
+          socket.events; // observed, never read
+          socket.connect("tcp://127.0.0.1:9");
+          socket.close();
+          if (index % 100 === 99) await turn();
+        }
+        const last = new Dealer({ context });
+        last.close();
+        context.close();
+        console.log("done");
+      `,
+        { timeout: 60000 },
+      );
+      assert.equal(result.signal, null, describeEnd(result));
+      assert.equal(result.code, 0, describeEnd(result));
+      assert.match(result.stdout, /done/);
+    },
+  );
+});
+
 describe("descriptors", () => {
   test(
     "200 sockets waiting on the watcher thread take no extra descriptors",
