@@ -319,6 +319,12 @@ export class Observer implements AsyncIterable<Event> {
     this.#socketClosed = true;
     // The context closes the PAIR right after: nothing more can be read.
     if (this.socket.context.closed) return this.#finish("context");
+    // Nobody reads the last events: stop the monitor while the socket is
+    // still open (libzmq sends `end` now), so the PAIR can close at once
+    // instead of draining until libzmq's reaper sends it.
+    const reading = this.#receivers.length > 0 || this.#listenerCount > 0 ||
+      this.#iterators > 0;
+    if (!reading) this.#monitorStopped = stopMonitor(this.socket);
     // libzmq still sends the last events (close, disconnect, end). With
     // linger 0 `end` follows within moments, so readers may hold the process
     // that long; with a linger it may take that long (or forever), so not.
