@@ -84,11 +84,6 @@ export class Pending<T, D = undefined> {
     }
   }
 
-  /** True once settled. */
-  get settled(): boolean {
-    return this.#settled;
-  }
-
   /** Resolves (once) and drops the signal listener and the timer. */
   resolve(value: T): void {
     if (this.#cleanUp()) this.#resolve(value);

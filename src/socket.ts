@@ -184,8 +184,7 @@ export abstract class Socket {
         },
         singleFrame: (read) => {
           socket.#messages.singleFrame = true;
-          socket.#messages.readMetadata = read;
-          socket.#waits.readMetadata = read;
+          if (read !== null) socket.#io.readMetadata = read;
         },
       };
     });

@@ -72,6 +72,8 @@ export interface Io {
   readonly socketType: string;
   /** XSubscriber: messages starting with 0 or 1 are (un)subscriptions. */
   subscriptions?: boolean;
+  /** Draft single-frame sockets whose messages carry metadata read it with this. */
+  readMetadata?: MetadataReader;
 }
 
 /**

@@ -13,12 +13,11 @@ import { type OperationOptions, operationSignal } from "./pending.ts";
 import {
   type Io,
   type MessageMetadata,
-  type MetadataReader,
   prepareMessage,
   sendMessage,
   sendPrepared,
 } from "./socket_io.ts";
-import { receiveFrames, receiveWithMetadata } from "./socket_receive.ts";
+import { receiveMessage } from "./socket_receive.ts";
 import type { Received, SocketWaits } from "./socket_wait.ts";
 
 const resolved = Promise.resolve();
@@ -31,8 +30,6 @@ export class SocketMessages {
   receiveTimeout = -1;
   /** Draft single-frame sockets refuse multipart messages. */
   singleFrame = false;
-  /** Draft sockets whose messages carry metadata read it with this. */
-  readMetadata: MetadataReader | null = null;
   readonly #io: Io;
   readonly #waits: SocketWaits;
   readonly #usable: (operation: string) => Pointer;
@@ -139,9 +136,7 @@ export class SocketMessages {
   }
 
   #receive(flags: number, timeout: number): Received | null {
-    return this.readMetadata === null
-      ? receiveFrames(this.#io, flags, timeout)
-      : receiveWithMetadata(this.#io, this.readMetadata, flags);
+    return receiveMessage(this.#io, flags, timeout);
   }
 
   /** A message if one is queued now (and no awaited receive waits); null otherwise. */

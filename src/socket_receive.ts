@@ -118,3 +118,17 @@ export function receiveWithMetadata(
     return [frame, metadata];
   }
 }
+
+/**
+ * Receives one whole message as the socket's kind gives it: frames, or a
+ * draft message with its metadata. `timeout` bounds a blocking receive.
+ */
+export function receiveMessage(
+  io: Io,
+  flags: number,
+  timeout = -1,
+): Uint8Array[] | [Uint8Array, MessageMetadata] | null {
+  return io.readMetadata === undefined
+    ? receiveFrames(io, flags, timeout)
+    : receiveWithMetadata(io, io.readMetadata, flags);
+}

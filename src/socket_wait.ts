@@ -20,11 +20,10 @@ import { Pending, removeFrom } from "./pending.ts";
 import {
   type Io,
   type MessageMetadata,
-  type MetadataReader,
   type PreparedMessage,
   sendPrepared,
 } from "./socket_io.ts";
-import { receiveFrames, receiveWithMetadata } from "./socket_receive.ts";
+import { receiveMessage } from "./socket_receive.ts";
 import { descriptorClosing, POLL_IN, watcher } from "./watcher.ts";
 
 // After this many operations that completed at once, an awaited operation
@@ -65,7 +64,6 @@ export class SocketWaits {
   #brief = new BriefWaits();
   #yielding = false;
   #listeners: Set<() => void> | null = null;
-  #readMetadata: MetadataReader | null = null;
   #onReady = () => {
     this.#budget = SYNC_BUDGET;
     this.resetSignal();
@@ -75,11 +73,6 @@ export class SocketWaits {
   constructor(io: Io, owner: object) {
     this.io = io;
     this.owner = owner;
-  }
-
-  /** Makes this a draft single-frame socket whose messages carry metadata. */
-  set readMetadata(read: MetadataReader | null) {
-    this.#readMetadata = read;
   }
 
   /** True while awaited operations wait. */
@@ -295,9 +288,7 @@ export class SocketWaits {
   }
 
   #receive(): Received | null {
-    return this.#readMetadata === null
-      ? receiveFrames(this.io, DONTWAIT)
-      : receiveWithMetadata(this.io, this.#readMetadata, DONTWAIT);
+    return receiveMessage(this.io, DONTWAIT);
   }
 
   #arm(): void {
