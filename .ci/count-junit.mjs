@@ -8,8 +8,19 @@ const unescape = (text) =>
   text.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'").replace(/&amp;/g, "&");
 
+// A failure's message and body (its stack, in most runners).
+const detailOf = (testcase) => {
+  const tag = /<(?:failure|error)\b[^>]*>/.exec(testcase)?.[0] ?? "";
+  const message = /\bmessage="([^"]*)"/.exec(tag)?.[1] ?? "";
+  const body = /<(?:failure|error)\b[^>]*>([\s\S]*?)<\/(?:failure|error)>/
+    .exec(testcase)?.[1] ?? "";
+  return unescape(`${message}\n${body}`);
+};
+
 let passed = 0;
 let failed = 0;
+// The failures are printed again here, at the end, where a CI log's tail shows them.
+const failures = [];
 let missing = false;
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
@@ -22,7 +33,7 @@ for (const file of process.argv.slice(2)) {
     .map((testcase) => ({
       name: unescape(/\bname="([^"]*)"/.exec(testcase)?.[1] ?? ""),
       failed: /<(failure|error)\b/.test(testcase),
-      skipped: /<skipped\b/.test(testcase),
+      detail: detailOf(testcase),
     }));
   const names = cases.map((testcase) => testcase.name);
   let filePassed = 0;
@@ -37,17 +48,31 @@ for (const file of process.argv.slice(2)) {
       const leafFailed = cases.some((other) =>
         other.failed && other.name.startsWith(`${testcase.name} > `)
       );
-      if (!leafFailed) fileFailed++;
+      if (!leafFailed) {
+        fileFailed++;
+        failures.push(
+          `${file.split("/").pop()}: ${testcase.name}\n${testcase.detail}`,
+        );
+      }
       continue;
     }
-    if (testcase.failed) fileFailed++;
-    else filePassed++;
+    if (testcase.failed) {
+      fileFailed++;
+      failures.push(
+        `${file.split("/").pop()}: ${testcase.name}\n${testcase.detail}`,
+      );
+    } else filePassed++;
   }
   console.log(
     `${file.split("/").pop()}: ${filePassed} passed, ${fileFailed} failed`,
   );
   passed += filePassed;
   failed += fileFailed;
+}
+for (const failure of failures) {
+  const lines = failure.split("\n").filter((line) => line.trim() !== "");
+  console.log(`FAILED ${lines[0]}`);
+  for (const line of lines.slice(1, 13)) console.log(`    ${line}`);
 }
 if (missing) failed++;
 console.log(`${passed} passed, ${failed} failed`);
