@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Backend, LoadedSymbols } from "./backend.ts";
+import type { Backend, LoadedSymbols, Pointer } from "./backend.ts";
 import { backend as bunBackend } from "./bun.ts";
 import { backend as denoBackend } from "./deno.ts";
 import { backend as nodeBackend } from "./node.ts";
@@ -116,7 +116,7 @@ export function loadLibzmq(): Libzmq {
     try {
       libzmq = backend.open(path, symbols);
       libzmqPath = path;
-      pin(path);
+      libzmqHandle = pin(path);
       return libzmq;
     } catch (error) {
       if (isPermissionError(error)) {
@@ -146,18 +146,49 @@ export function loadLibzmq(): Libzmq {
 // default context never is. Deno unloads FFI libraries when it exits, which
 // would unmap code those threads are running (a crash at exit). Opening the
 // library once more with RTLD_NODELETE keeps it mapped until the process ends.
-function pin(path: string): void {
-  if (backend.os === "windows") return;
+function pin(path: string): Pointer | null {
+  if (backend.os === "windows") return null;
   const RTLD_NOW = 2;
   const RTLD_NODELETE = backend.os === "darwin" ? 0x80 : 0x1000;
   try {
-    loadLibc().dlopen?.(
+    return loadLibc().dlopen?.(
       new TextEncoder().encode(path + "\0"),
       RTLD_NOW | RTLD_NODELETE,
-    );
+    ) ?? null;
   } catch {
     // No libc dlopen: nothing to pin with; exits may then race the I/O threads.
+    return null;
   }
+}
+
+let libzmqHandle: Pointer | null = null;
+let libcHandle: Pointer | null | undefined;
+let libcPath = "";
+
+/**
+ * The address of a function of libzmq or of the C library, for C to call
+ * (a pthread key's destructor), or null where dlsym is missing. Never call it
+ * from JavaScript: its parameters are not described here.
+ */
+export function functionAddress(
+  library: "libzmq" | "libc",
+  name: string,
+): Pointer | null {
+  const c = loadLibc();
+  if (c.dlsym === undefined || c.dlopen === undefined) return null;
+  let handle: Pointer | null;
+  if (library === "libzmq") {
+    loadLibzmq();
+    handle = libzmqHandle;
+  } else {
+    const RTLD_NOW = 2;
+    handle = libcHandle ??= c.dlopen(
+      new TextEncoder().encode(libcPath + "\0"),
+      RTLD_NOW,
+    );
+  }
+  if (handle === null) return null;
+  return c.dlsym(handle, new TextEncoder().encode(name + "\0"));
 }
 
 let libc: Libc | undefined;
@@ -174,6 +205,7 @@ export function loadLibc(): Libc {
   for (const path of candidates) {
     try {
       libc = backend.open(path, libcSymbols);
+      libcPath = path;
       return libc;
     } catch (error) {
       failures.push(`  ${path}: ${describe(error)}`);

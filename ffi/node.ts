@@ -188,17 +188,22 @@ export const backend: Backend = {
       try {
         call = library.getFunction(name, signature);
       } catch (error) {
-        // dlopen with a table fails as a whole when one symbol is missing,
-        // hence one getFunction per symbol: a missing optional one is skipped.
-        if (definition.optional) continue;
-        if (definition.name === undefined) throw error;
-        // One handle binds a function once per signature: an alias with
-        // other types takes a second handle of the same library.
-        if (aliases === undefined) {
-          aliases = new ffi.DynamicLibrary(path);
-          libraries.push(aliases);
+        try {
+          // One handle binds a function once per signature: an alias with
+          // other types takes a second handle of the same library.
+          if (definition.name === undefined) throw error;
+          if (aliases === undefined) {
+            aliases = new ffi.DynamicLibrary(path);
+            libraries.push(aliases);
+          }
+          call = aliases.getFunction(name, signature);
+        } catch (aliasError) {
+          // dlopen with a table fails as a whole when one symbol is missing,
+          // hence one getFunction per symbol: a missing optional one is
+          // skipped.
+          if (definition.optional) continue;
+          throw aliasError;
         }
-        call = aliases.getFunction(name, signature);
       }
       bound[key] = adapt(call, definition);
     }

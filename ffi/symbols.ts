@@ -277,4 +277,33 @@ export const libcSymbols = {
   },
   // void *dlopen(const char *filename, int flags);
   dlopen: { parameters: ["buffer", "i32"], result: "pointer", optional: true },
+  // void *dlsym(void *handle, const char *symbol); the address of a function
+  // for C to call (a pthread key's destructor), never for JavaScript.
+  dlsym: {
+    parameters: ["pointer", "buffer"],
+    result: "pointer",
+    optional: true,
+  },
+  // Thread-exit destructors (src/thread_exit.ts): what a terminated worker
+  // thread still releases as it ends.
+  // int pthread_key_create(pthread_key_t *key, void (*destructor)(void *));
+  pthread_key_create: {
+    parameters: ["buffer", "pointer"],
+    result: "i32",
+    optional: true,
+  },
+  // int pthread_setspecific(pthread_key_t key, const void *value);
+  // (pthread_key_t: unsigned int on Linux, unsigned long on macOS.)
+  pthread_setspecific: {
+    parameters: ["usize", "pointer"],
+    result: "i32",
+    optional: true,
+  },
+  // The same, with a number as the value (a file descriptor for close).
+  pthread_setspecific_number: {
+    name: "pthread_setspecific",
+    parameters: ["usize", "usize"],
+    result: "i32",
+    optional: true,
+  },
 } as const satisfies Record<string, SymbolDefinition>;

@@ -10,6 +10,7 @@ import type { Pointer } from "../ffi/backend.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { lastError, retryOnSignal, zmqError } from "./errors.ts";
 import { refuseStructuredClone } from "./thread.ts";
+import { ContextExitGuard } from "./thread_exit.ts";
 import { encodeContextOption } from "./option_codec.ts";
 import {
   type ContextOptionName,
@@ -38,6 +39,8 @@ interface ContextState {
   lingering: boolean;
   /** A socket was closed with linger -1: zmq_ctx_term could wait forever. */
   lingeringForever: boolean;
+  /** On a worker thread: closes its sockets and terminates it when the thread ends. */
+  exit: ContextExitGuard | null;
 }
 
 /**
@@ -129,6 +132,9 @@ export function closeNativeSocket(socket: NativeSocket): void {
     owner.lingering ||= failed || lingerValue[0] !== 0;
     owner.lingeringForever ||= failed || lingerValue[0]! < 0;
   }
+  // Before zmq_close: a thread-exit destructor must never close it again.
+  owner?.exit?.release(socket);
+  if (owner?.lingering) owner.exit?.lingered();
   zmq.zmq_close(socket.handle);
   socket.handle = null;
 }
@@ -165,6 +171,8 @@ function terminate(state: ContextState, dropped = false): void {
     notify?.("context");
   }
   state.sockets.clear();
+  state.exit?.end();
+  state.exit = null;
   if (state.handle !== null) {
     if ((dropped && state.lingering) || state.lingeringForever) {
       // zmq_ctx_term would wait for what sockets closed earlier with a linger
@@ -224,6 +232,15 @@ export interface ContextInternals {
   adopt(socket: NativeSocket): void;
   /** Forgets a native socket that was closed. */
   release(socket: NativeSocket): void;
+  /** How many of its sockets are open now. */
+  openSockets(): number;
+  /**
+   * Whether another thread uses the socket now (or libzmq must find it open
+   * to the end), so that a worker's exit must not close it.
+   */
+  hold(socket: NativeSocket, held: boolean): void;
+  /** The socket's linger was set: a nonzero one could make terminating wait. */
+  lingers(socket: NativeSocket, lingers: boolean): void;
 }
 
 /** Terminates a context, dropping unsent messages (for a worker's exit). */
@@ -253,6 +270,7 @@ export class Context {
     sockets: new Set(),
     lingering: false,
     lingeringForever: false,
+    exit: null,
   };
   #options: ContextOptions;
 
@@ -308,8 +326,19 @@ export class Context {
         openSockets++;
         context.#state.sockets.add(socket);
         owners.set(socket, context.#state);
+        if (socket.handle !== null) {
+          context.#state.exit?.adopt(socket, socket.handle);
+        }
       },
       release: (socket) => context.#state.sockets.delete(socket),
+      openSockets: () => context.#state.sockets.size,
+      hold: (socket, held) => {
+        if (socket.handle !== null) {
+          context.#state.exit?.hold(socket, socket.handle, held);
+        }
+      },
+      lingers: (socket, lingers) =>
+        context.#state.exit?.lingers(socket, lingers),
     });
   }
 
@@ -347,6 +376,7 @@ export class Context {
         );
         throw error;
       }
+      state.exit = new ContextExitGuard(handle);
       contextFinalizer.register(this, state, this);
     }
     return state.handle;

@@ -12,7 +12,11 @@
 import type { Pointer } from "../ffi/backend.ts";
 import { POLLIN, POLLOUT } from "../ffi/constants.ts";
 import type { Message } from "./boundary.ts";
-import { Context, context as defaultContext } from "./context.ts";
+import {
+  Context,
+  context as defaultContext,
+  contextInternals,
+} from "./context.ts";
 import { SocketEndpoints } from "./endpoint.ts";
 import { lastError, ZmqError, zmqError } from "./errors.ts";
 import {
@@ -171,6 +175,7 @@ export abstract class Socket {
           socket.#lentTo = null;
           socket.#reclaim = undefined;
           socket.#native.reclaim = undefined;
+          contextInternals(socket.#context).hold(socket.#native, false);
         },
         kind: socket.#kind,
         context: socket.#context,
@@ -181,6 +186,9 @@ export abstract class Socket {
         adoptMonitorReader: (reader) => {
           if (!(reader instanceof Socket)) throw new TypeError("not a socket");
           adoptMonitorReader(socket.#native, reader, reader.#native);
+          // libzmq's last event, sent as the socket is destroyed, must find
+          // the reader open: a worker's exit does not close it.
+          contextInternals(socket.#context).hold(reader.#native, true);
         },
         singleFrame: (read) => {
           socket.#messages.singleFrame = true;
@@ -226,6 +234,8 @@ export abstract class Socket {
     this.#waits.disarm();
     this.#lentTo = owner;
     this.#reclaim = reclaim;
+    // The borrower's thread uses it: a worker's exit must not close it.
+    contextInternals(this.#context).hold(this.#native, true);
     if (reclaim !== undefined) this.#native.reclaim = () => reclaim("context");
     return handle;
   }
@@ -338,6 +348,9 @@ export abstract class Socket {
       this.constructor.name,
     );
     if (spec.access === "w") this.#written.set(name, value);
+    if (name === "linger") {
+      contextInternals(this.#context).lingers(this.#native, value !== 0);
+    }
     if (name === "sendTimeout") this.#messages.sendTimeout = value as number;
     if (name === "receiveTimeout") {
       this.#messages.receiveTimeout = value as number;

@@ -37,6 +37,7 @@ import {
   STATE,
   WAKE_PENDING,
 } from "./watcher_layout.ts";
+import { closeOnThreadExit, threadExitAvailable } from "./thread_exit.ts";
 import { workerModule } from "./worker_url.ts";
 
 export { POLL_IN, POLL_OUT } from "./watcher_layout.ts";
@@ -52,6 +53,8 @@ interface Slot {
   fd: number;
   // Whether `fd` is this slot's own duplicate (closed with the slot).
   duplicate: boolean;
+  // On a worker thread: cancels closing the duplicate when the thread ends.
+  keepOnExit: (() => void) | null;
 }
 
 type AtomicsWithWaitAsync = typeof Atomics & {
@@ -105,7 +108,12 @@ class Watcher {
     // returns while Node tears the thread down aborts. So on exit the
     // watcher is woken through a pipe it watches and stops on its own.
     const stopsOnExit = backend.runtime === "node";
-    if (stopsOnExit && this.#epollFd >= 0) {
+    // A worker thread may be ended by Worker.terminate(), which runs no code
+    // of ours: the write end of the pipe is then closed as the thread ends
+    // (src/thread_exit.ts), and the watcher, seeing the end of the pipe,
+    // closes the descriptors and stops.
+    const onWorker = threadExitAvailable();
+    if ((stopsOnExit || onWorker) && this.#epollFd >= 0) {
       const fds = new Int32Array(2);
       if (libc.pipe(fds) !== 0) throw lastError("start the watcher (pipe)");
       [wakeReadFd, this.#wakeWriteFd] = [fds[0]!, fds[1]!];
@@ -121,6 +129,13 @@ class Watcher {
       );
       if (added !== 0) throw lastError("start the watcher (epoll_ctl)");
     }
+    // Closing the write end wakes the watcher, which then stops; the read
+    // end and the epoll set are closed after it (src/thread_exit.ts). In
+    // poll(2) mode the watcher closes the read end itself once it sees the
+    // pipe's end.
+    if (onWorker && this.#epollFd >= 0) {
+      closeOnThreadExit(this.#wakeWriteFd, wakeReadFd, this.#epollFd);
+    } else if (onWorker) closeOnThreadExit(this.#wakeWriteFd);
     this.#worker = new Worker(module, {
       workerData: {
         buffer: this.#shared.buffer,
@@ -247,6 +262,7 @@ class Watcher {
         keepAlive: false,
         fd: -1,
         duplicate: false,
+        keepOnExit: null,
       });
       Atomics.store(this.#shared, SLOT_COUNT, index + 1);
     }
@@ -269,6 +285,7 @@ class Watcher {
         if (this.#control(EPOLL_CTL_ADD, own, index, 0) === 0) {
           slot.fd = own;
           slot.duplicate = true;
+          slot.keepOnExit = closeOnThreadExit(own);
         } else {
           libc.close(own); // not pollable by epoll: always ready
         }
@@ -357,7 +374,11 @@ class Watcher {
     const slot = this.#slots[index]!;
     if (slot.fd >= 0) {
       this.#control(EPOLL_CTL_DEL, slot.fd, index, 0);
-      if (slot.duplicate) loadLibc().close(slot.fd);
+      if (slot.duplicate) {
+        slot.keepOnExit?.();
+        slot.keepOnExit = null;
+        loadLibc().close(slot.fd);
+      }
       slot.fd = -1;
       slot.duplicate = false;
     }

@@ -63,15 +63,22 @@ function waitWithEpoll(): void {
   const MAX_EVENTS = 256;
   const events = new Uint8Array(size * MAX_EVENTS);
   const view = new DataView(events.buffer);
+  let failures = 0;
   for (;;) {
     const ready = libc.epoll_wait!(epollFd, events, MAX_EVENTS, -1);
+    // EINTR comes now and then; a run of failures means the set is gone.
+    failures = ready < 0 ? failures + 1 : 0;
+    if (failures > 100) return;
     let fired = false;
     for (let index = 0; index < ready; index++) {
       const offset = index * size;
       const slot = view.getUint32(offset + data, true);
       if (slot === EXIT_SLOT) {
-        if (stopping()) return;
-        continue;
+        // Node's exit handshake, or the end of the pipe: the owning worker
+        // thread ended (src/thread_exit.ts), and as it ended it closed this
+        // thread's descriptors: touch none of them any more.
+        stopping();
+        return;
       }
       if (fire(shared, slot, view.getUint32(offset, true) & 0xffff)) {
         fired = true;
@@ -107,7 +114,11 @@ function waitWithPoll(): void {
     if (stopping()) return;
     if (ready <= 0) continue; // EINTR
     if (pollShorts[3] !== 0) {
-      libc.read(wakeFd, drain, BigInt(drain.length));
+      if (Number(libc.read(wakeFd, drain, BigInt(drain.length))) === 0) {
+        // The end of the pipe: the owning worker thread ended.
+        libc.close(wakeFd);
+        return;
+      }
       // Cleared after draining: a wake-up written from here on is seen next round.
       Atomics.store(shared, WAKE_PENDING, 0);
     }

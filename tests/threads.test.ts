@@ -238,6 +238,79 @@ describe("sockets inside Worker threads", () => {
   );
 });
 
+/** A free tcp port on 127.0.0.1 (bound by libzmq, then let go). */
+function freePort(): number {
+  using probe = new Pull();
+  probe.bindSync("tcp://127.0.0.1:*");
+  return Number(probe.lastEndpoint.split(":").at(-1));
+}
+
+/** Polls `check` until it holds or `ms` pass; returns whether it held. */
+async function eventually(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    if (check()) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Whether this thread can bind the port now. */
+function canBind(port: number): boolean {
+  using pull = new Pull();
+  try {
+    pull.bindSync(`tcp://127.0.0.1:${port}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("a worker ended by terminate() while it streams", () => {
+  // Worker.terminate() runs no code of ours in the worker; the sockets and
+  // contexts are closed by the thread's own exit (src/thread_exit.ts).
+  for (const variant of ["plain", "observed", "linger", "proxy"]) {
+    test(
+      `${variant}: its ports are free again, nothing hangs or crashes${
+        variant === "plain" ? ", and libzmq's threads for it end" : ""
+      }`,
+      { ...bounded, skip: onLinux ? false : "counts threads in /proc (Linux)" },
+      async () => {
+        const workers = 3;
+        const before = threadCount();
+        for (let index = 0; index < workers; index++) {
+          const port = freePort();
+          const worker = startWorker({ role: "terminated", port, variant });
+          await nextMessage(worker);
+          assert.equal(canBind(port), false, "the worker has the port");
+          await within(worker.terminate(), 5000, "terminate()");
+          assert.ok(
+            await eventually(() => canBind(port), 5000),
+            `port ${port} is still bound after the worker was terminated`,
+          );
+        }
+        if (variant === "plain") {
+          // Each worker had two contexts (each an I/O and a reaper thread)
+          // and a watcher thread: 5 threads, 15 in all if nothing ended.
+          assert.ok(
+            await eventually(() => threadCount() - before < workers, 5000),
+            `${
+              threadCount() - before
+            } threads more after ${workers} terminated workers`,
+          );
+        }
+        // This thread is unharmed.
+        using pull = new Pull();
+        using push = new Push();
+        pull.bindSync(endpoint("inproc"));
+        push.connect(pull.lastEndpoint);
+        await push.send("after");
+        assert.deepEqual(texts(await pull.receive()), ["after"]);
+      },
+    );
+  }
+});
+
 describe("contexts do not cross threads", () => {
   test("spreading or listing a Socket's or Context's properties never throws; structuredClone still does", () => {
     using socket = new Pull();
