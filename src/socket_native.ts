@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { MSG_T_SIZE } from "../ffi/constants.ts";
+import type { Pointer } from "../ffi/backend.ts";
+import { ContextOption, MSG_T_SIZE } from "../ffi/constants.ts";
 import {
   closeNativeSocket,
   type Context,
@@ -13,6 +14,7 @@ import {
   contextInternals,
   discardNativeSocket,
 } from "./context.ts";
+import { errorCode } from "./errno.ts";
 import { lastError } from "./errors.ts";
 import { backend, zmq } from "./native.ts";
 import type { NativeState } from "./socket_io.ts";
@@ -43,6 +45,36 @@ const finalizer = new FinalizationRegistry<
   }
 });
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+// The longest a new socket waits for libzmq to free closed ones.
+const REAPER_WAIT_MS = 1000;
+
+// zmq_close only asks libzmq's reaper thread to free a socket, and a
+// context's slot (its `maxSockets`) comes back when that is done: a program
+// that opens and closes sockets faster than the reaper runs (a few thousand
+// in a tight loop on Bun) would get EMFILE with far fewer sockets open. When
+// fewer than `maxSockets` are open, the missing slots are the reaper's, so
+// wait for it, in steps of a millisecond, for at most REAPER_WAIT_MS.
+function afterReaper(
+  contextHandle: Pointer,
+  type: number,
+  open: number,
+): Pointer | null {
+  const lib = zmq();
+  if (open >= lib.zmq_ctx_get(contextHandle, ContextOption.MAX_SOCKETS)) {
+    return null;
+  }
+  const deadline = performance.now() + REAPER_WAIT_MS;
+  while (performance.now() < deadline) {
+    Atomics.wait(pause, 0, 0, 1);
+    const handle = lib.zmq_socket(contextHandle, type);
+    if (handle !== null || errorCode(lib.zmq_errno()) !== "EMFILE") {
+      return handle;
+    }
+  }
+  return null;
+}
+
 /**
  * Creates a libzmq socket of `type` in `context`, adopted by the context and
  * closed by a finalizer if `owner` is dropped without close().
@@ -54,7 +86,12 @@ export function openNative(
   socketType: string,
 ): NativeState {
   const lib = zmq();
-  const handle = lib.zmq_socket(contextInternals(context).handle(), type);
+  const internals = contextInternals(context);
+  const contextHandle = internals.handle();
+  let handle = lib.zmq_socket(contextHandle, type);
+  if (handle === null && errorCode(lib.zmq_errno()) === "EMFILE") {
+    handle = afterReaper(contextHandle, type, internals.openSockets());
+  }
   if (handle === null) throw lastError("create socket", { socketType });
   const msg = new BigUint64Array(new ArrayBuffer(MSG_T_SIZE));
   lib.zmq_msg_init(msg);
