@@ -91,6 +91,37 @@ export interface Backend {
   env(name: string): string | undefined;
   /** How the library's hot paths should call this runtime's FFI (measured per runtime). */
   readonly tuning: Tuning;
+  /**
+   * Readiness of descriptors from this thread's own event loop, where the
+   * runtime lets C reach it (Node's main thread: libuv's uv_poll), so that
+   * no watcher thread has to wake this one; null elsewhere.
+   */
+  loopPoll?(): LoopPoll | null;
+}
+
+/**
+ * Descriptors watched by the runtime's event loop, one-shot: a started
+ * handle calls back once, on this thread, from a task of the loop (so that
+ * microtasks run after it), then is stopped.
+ */
+export interface LoopPoll {
+  /**
+   * Starts tracking `fd` (not yet waiting); returns a handle, or null when
+   * the loop cannot watch it (a regular file, which is always ready).
+   */
+  open(fd: number): number | null;
+  /**
+   * Waits for `events` (poll(2) bits: POLLIN 1, POLLOUT 4) and calls `ready`
+   * once with poll(2)-style revents (POLLERR 8 when the loop reports an
+   * error); replaces an earlier start.
+   */
+  start(handle: number, events: number, ready: (revents: number) => void): void;
+  /** Stops waiting; a started handle that has not called back never will. */
+  stop(handle: number): void;
+  /** Whether the handle, while started, keeps the process alive. */
+  keepAlive(handle: number, keep: boolean): void;
+  /** Stops and releases the handle; call before the descriptor is closed. */
+  close(handle: number): void;
 }
 
 /**

@@ -12,7 +12,8 @@
  * @module
  */
 import process from "node:process";
-import type { Backend, LoadedSymbols, Pointer } from "./backend.ts";
+import { isMainThread } from "node:worker_threads";
+import type { Backend, LoadedSymbols, LoopPoll, Pointer } from "./backend.ts";
 import type { NativeType, SymbolDefinition } from "./symbols.ts";
 
 // The slice of node:ffi this file uses (Node's own types may not have it).
@@ -23,9 +24,14 @@ interface NodeSignature {
 type NodeFunction = (...args: unknown[]) => unknown;
 interface DynamicLibrary {
   getFunction(name: string, signature: NodeSignature): NodeFunction;
+  registerCallback(
+    signature: NodeSignature,
+    callback: (...args: never[]) => void,
+  ): bigint;
 }
 interface NodeFFI {
-  DynamicLibrary: new (path: string) => DynamicLibrary;
+  // null: the symbols of the process itself (node's own, libuv's among them).
+  DynamicLibrary: new (path: string | null) => DynamicLibrary;
   getRawPointer(view: ArrayBufferView): bigint;
   toString(pointer: bigint): string;
   toArrayBuffer(pointer: bigint, length: number, copy?: boolean): ArrayBuffer;
@@ -163,6 +169,153 @@ function adapt(call: NodeFunction, definition: SymbolDefinition): unknown {
 const libraries: DynamicLibrary[] = [];
 
 /** The Node implementation of {@link Backend}. */
+// libuv's constants (uv.h).
+const UV_POLL = 8; // uv_handle_type
+const UV_READABLE = 1;
+const UV_WRITABLE = 2;
+const UV_DISCONNECT = 4;
+// poll(2)'s bits, which LoopPoll speaks.
+const POLLIN = 1;
+const POLLOUT = 4;
+const POLLERR = 8;
+const POLLHUP = 16;
+
+interface PollHandle {
+  // The uv_poll_t, in memory that JavaScript owns and that never moves.
+  memory: ArrayBuffer;
+  address: bigint;
+  ready: ((revents: number) => void) | null;
+  started: boolean;
+}
+
+let loopPoll: LoopPoll | null | undefined;
+
+// Node's event loop watches descriptors for the main thread through libuv's
+// uv_poll, called through node:ffi on the process's own symbols, with a
+// JavaScript callback that libuv calls on this thread: readiness reaches the
+// program in one hop, as it does for Node's own sockets, instead of through
+// a watcher thread and Atomics.waitAsync. A worker's loop is not
+// uv_default_loop(), and nothing here can reach it: workers keep the watcher
+// thread.
+function createLoopPoll(): LoopPoll | null {
+  if (!isMainThread) return null;
+  const ffi = nodeFfi();
+  const self = new ffi.DynamicLibrary(null);
+  const uv = (name: string, args: string[], result: string) =>
+    self.getFunction(name, { arguments: args, return: result });
+  const defaultLoop = uv("uv_default_loop", [], "pointer");
+  const handleSize = uv("uv_handle_size", ["i32"], "uint64");
+  const pollInit = uv("uv_poll_init", ["pointer", "pointer", "i32"], "i32");
+  const pollStart = uv("uv_poll_start", ["pointer", "i32", "pointer"], "i32");
+  const pollStop = uv("uv_poll_stop", ["pointer"], "i32");
+  const ref = uv("uv_ref", ["pointer"], "void");
+  const unref = uv("uv_unref", ["pointer"], "void");
+  const close = uv("uv_close", ["pointer", "pointer"], "void");
+  const loop = defaultLoop() as bigint;
+  const size = Number(handleSize(UV_POLL));
+  const handles = new Map<number, PollHandle>();
+  const byAddress = new Map<bigint, PollHandle>();
+  // Handles being closed: their memory must live until libuv says so.
+  const closing = new Map<bigint, PollHandle>();
+  let nextId = 1;
+  const onPoll = self.registerCallback(
+    { arguments: ["pointer", "i32", "i32"], return: "void" },
+    ((address: bigint, status: number, events: number) => {
+      const handle = byAddress.get(address);
+      if (handle === undefined || handle.ready === null) return;
+      const ready = handle.ready;
+      handle.ready = null;
+      handle.started = false;
+      pollStop(address);
+      let revents = 0;
+      if (status < 0) revents = POLLERR;
+      else {
+        if (events & UV_READABLE) revents |= POLLIN;
+        if (events & UV_WRITABLE) revents |= POLLOUT;
+        if (events & UV_DISCONNECT) revents |= POLLHUP;
+      }
+      // node:ffi runs no microtask checkpoint after a callback that libuv
+      // made: promises settled here would wait for the next callback of
+      // Node's own (for good, on a quiet loop). So the ready handles are
+      // called from setImmediate, in the check phase right after this poll
+      // phase, and microtasks run after it as after any callback.
+      fired.push(ready, revents);
+      if (fired.length === 2) setImmediate(callFired);
+    }) as (...args: never[]) => void,
+  );
+  const fired: unknown[] = [];
+  const callFired = () => {
+    const batch = fired.splice(0);
+    for (let index = 0; index < batch.length; index += 2) {
+      try {
+        (batch[index] as (revents: number) => void)(batch[index + 1] as number);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  };
+  const onClose = self.registerCallback(
+    { arguments: ["pointer"], return: "void" },
+    ((address: bigint) => {
+      closing.delete(address);
+    }) as (...args: never[]) => void,
+  );
+  const handleOf = (id: number) => {
+    const handle = handles.get(id);
+    if (handle === undefined) throw new Error(`no poll handle ${id}`);
+    return handle;
+  };
+  return {
+    open(fd) {
+      const memory = new ArrayBuffer(size);
+      const address = ffi.getRawPointer(new Uint8Array(memory));
+      // A regular file: epoll refuses it, libuv too (always ready).
+      if (pollInit(loop, address, fd) !== 0) return null;
+      unref(address);
+      const handle = { memory, address, ready: null, started: false };
+      const id = nextId++;
+      handles.set(id, handle);
+      byAddress.set(address, handle);
+      return id;
+    },
+    start(id, events, ready) {
+      const handle = handleOf(id);
+      let flags = 0;
+      if (events & POLLIN) flags |= UV_READABLE;
+      if (events & POLLOUT) flags |= UV_WRITABLE;
+      handle.ready = ready;
+      handle.started = true;
+      const failed = pollStart(handle.address, flags, onPoll) as number;
+      if (failed !== 0) {
+        handle.ready = null;
+        handle.started = false;
+        throw new Error(`uv_poll_start failed (${failed})`);
+      }
+    },
+    stop(id) {
+      const handle = handleOf(id);
+      handle.ready = null;
+      if (handle.started) pollStop(handle.address);
+      handle.started = false;
+    },
+    keepAlive(id, keep) {
+      const handle = handleOf(id);
+      if (keep) ref(handle.address);
+      else unref(handle.address);
+    },
+    close(id) {
+      const handle = handleOf(id);
+      handles.delete(id);
+      byAddress.delete(handle.address);
+      handle.ready = null;
+      closing.set(handle.address, handle);
+      close(handle.address, onClose);
+    },
+  };
+}
+
 export const backend: Backend = {
   runtime: "node",
   // A typed array argument costs a lookup of its address (see addressOf).
@@ -230,5 +383,16 @@ export const backend: Backend = {
   },
   env(name: string): string | undefined {
     return process.env[name];
+  },
+  loopPoll(): LoopPoll | null {
+    if (loopPoll === undefined) {
+      try {
+        loopPoll = createLoopPoll();
+      } catch {
+        // No libuv symbols or callbacks here: the watcher thread serves.
+        loopPoll = null;
+      }
+    }
+    return loopPoll;
   },
 };

@@ -7,7 +7,8 @@
  * @module
  */
 import process from "node:process";
-import { Worker } from "node:worker_threads";
+import { isMainThread, Worker } from "node:worker_threads";
+import type { LoopPoll } from "../ffi/backend.ts";
 import { backend, loadLibc } from "../ffi/load.ts";
 import { lastError } from "./errors.ts";
 import {
@@ -45,6 +46,10 @@ export { POLL_IN, POLL_OUT } from "./watcher_layout.ts";
 /** Called on the main thread with poll(2)'s revents when an armed slot is ready. */
 export type ReadyCallback = (revents: number) => void;
 
+// Under a Node worker, the longest the watcher thread stays in one C call,
+// in ms: how long Worker.terminate() may take (see watcher_worker.ts).
+const NODE_WORKER_WAIT_LIMIT = 100;
+
 interface Slot {
   callback: ReadyCallback | null;
   keepAlive: boolean;
@@ -65,7 +70,44 @@ type AtomicsWithWaitAsync = typeof Atomics & {
   ): { async: boolean; value: Promise<string> | string };
 };
 
-class Watcher {
+// A free slot's index, or a new slot's (at most CAPACITY in all).
+function takeSlot<S>(slots: S[], free: number[], make: () => S): number {
+  const index = free.pop();
+  if (index !== undefined) return index;
+  if (slots.length >= CAPACITY) {
+    throw new RangeError(
+      `zmq-ffi can wait on at most ${CAPACITY} sockets or descriptors at once`,
+    );
+  }
+  slots.push(make());
+  return slots.length - 1;
+}
+
+/** What waits on descriptors for this thread: a watcher thread, or the event loop. */
+interface Watcher {
+  /**
+   * Reserves a slot for a descriptor; returns its index. `closedAfter`: the
+   * caller promises to close the slot before the descriptor is closed.
+   */
+  open(fd: number, closedAfter?: boolean): number;
+  /** Watches a slot for `events` until it fires once, then calls `callback`. */
+  arm(
+    index: number,
+    events: number,
+    callback: ReadyCallback,
+    keepAlive: boolean,
+  ): void;
+  /** Stops watching a slot. */
+  disarm(index: number): void;
+  /** Disarms and frees a slot; call before the descriptor is closed. */
+  close(index: number): void;
+  /** Fires every armed slot watching `fd` (POLL_NVAL): it is about to be closed. */
+  closing(fd: number): void;
+  /** How many armed slots keep the process alive. */
+  readonly alive: number;
+}
+
+class ThreadWatcher implements Watcher {
   #shared = new Int32Array(
     new SharedArrayBuffer(4 * (SLOTS_START + CAPACITY * SLOT_SIZE)),
   );
@@ -111,7 +153,7 @@ class Watcher {
     // A worker thread may be ended by Worker.terminate(), which runs no code
     // of ours: the write end of the pipe is then closed as the thread ends
     // (src/thread_exit.ts), and the watcher, seeing the end of the pipe,
-    // closes the descriptors and stops.
+    // stops; the end of its own thread closes the read end and the epoll set.
     const onWorker = threadExitAvailable();
     if ((stopsOnExit || onWorker) && this.#epollFd >= 0) {
       const fds = new Int32Array(2);
@@ -129,19 +171,17 @@ class Watcher {
       );
       if (added !== 0) throw lastError("start the watcher (epoll_ctl)");
     }
-    // Closing the write end wakes the watcher, which then stops; the read
-    // end and the epoll set are closed after it (src/thread_exit.ts). In
-    // poll(2) mode the watcher closes the read end itself once it sees the
-    // pipe's end.
-    if (onWorker && this.#epollFd >= 0) {
-      closeOnThreadExit(this.#wakeWriteFd, wakeReadFd, this.#epollFd);
-    } else if (onWorker) closeOnThreadExit(this.#wakeWriteFd);
+    // (In poll(2) mode the watcher closes the read end itself once it sees
+    // the pipe's end.)
+    if (onWorker) closeOnThreadExit(this.#wakeWriteFd);
     this.#worker = new Worker(module, {
       workerData: {
         buffer: this.#shared.buffer,
         wakeFd: wakeReadFd,
         epollFd: this.#epollFd,
         exit: this.#exit.buffer,
+        closeOnExit: onWorker,
+        waitLimit: stopsOnExit && !isMainThread ? NODE_WORKER_WAIT_LIMIT : -1,
       },
     });
     if (stopsOnExit) process.once("exit", () => this.#stopOnExit());
@@ -249,21 +289,15 @@ class Watcher {
    * later descriptor with the same number must not be mistaken for it.
    */
   open(fd: number, closedAfter = false): number {
-    let index = this.#free.pop();
-    if (index === undefined) {
-      index = this.#slots.length;
-      if (index >= CAPACITY) {
-        throw new RangeError(
-          `zmq-ffi can wait on at most ${CAPACITY} sockets or descriptors at once`,
-        );
-      }
-      this.#slots.push({
-        callback: null,
-        keepAlive: false,
-        fd: -1,
-        duplicate: false,
-        keepOnExit: null,
-      });
+    const count = this.#slots.length;
+    const index = takeSlot(this.#slots, this.#free, () => ({
+      callback: null,
+      keepAlive: false,
+      fd: -1,
+      duplicate: false,
+      keepOnExit: null,
+    }));
+    if (this.#slots.length > count) {
       Atomics.store(this.#shared, SLOT_COUNT, index + 1);
     }
     const base = SLOTS_START + index * SLOT_SIZE;
@@ -387,6 +421,140 @@ class Watcher {
   }
 }
 
+interface LoopSlot {
+  // The event loop's handle, or null for a descriptor it cannot watch (a
+  // regular file: always ready, as poll(2) says).
+  handle: number | null;
+  fd: number;
+  // The descriptor the handle watches: `fd` or this slot's own duplicate.
+  watched: number;
+  callback: ReadyCallback | null;
+  keepAlive: boolean;
+  // Counts arm() and disarm() calls: which wait a readiness belongs to.
+  armed: number;
+}
+
+/**
+ * Waits through the runtime's own event loop (Node's main thread: libuv's
+ * uv_poll, see ffi/node.ts): a ready descriptor calls back in the same turn
+ * of the loop that saw it, with no thread in between.
+ */
+class LoopWatcher implements Watcher {
+  #poll: LoopPoll;
+  #slots: LoopSlot[] = [];
+  #free: number[] = [];
+  #alive = 0;
+
+  constructor(poll: LoopPoll) {
+    this.#poll = poll;
+  }
+
+  open(fd: number, closedAfter = false): number {
+    const index = takeSlot(this.#slots, this.#free, () => ({
+      handle: null,
+      fd: -1,
+      watched: -1,
+      callback: null,
+      keepAlive: false,
+      armed: 0,
+    }));
+    // As with epoll, one descriptor takes one handle: a Poller's targets,
+    // which the program may close under us, and a descriptor watched twice
+    // get a duplicate of their own.
+    let watched = fd;
+    if (!closedAfter || this.#slots.some((slot) => slot.watched === fd)) {
+      watched = loadLibc().dup(fd);
+      if (watched < 0) {
+        const error = lastError(`wait on descriptor ${fd}`);
+        this.#free.push(index);
+        throw error;
+      }
+    }
+    const handle = this.#poll.open(watched);
+    if (handle === null && watched !== fd) {
+      loadLibc().close(watched);
+      watched = -1;
+    }
+    const slot = this.#slots[index]!;
+    slot.handle = handle;
+    slot.fd = fd;
+    slot.watched = handle === null ? -1 : watched;
+    return index;
+  }
+
+  arm(
+    index: number,
+    events: number,
+    callback: ReadyCallback,
+    keepAlive: boolean,
+  ): void {
+    const slot = this.#slots[index]!;
+    slot.callback = callback;
+    this.#keep(slot, keepAlive);
+    // A readiness that arrives after this slot was disarmed or armed again
+    // belongs to the earlier wait: dropped.
+    const armed = ++slot.armed;
+    if (slot.handle === null) {
+      queueMicrotask(() => this.#fire(slot, events, armed));
+      return;
+    }
+    this.#poll.start(
+      slot.handle,
+      events,
+      (revents) => this.#fire(slot, revents, armed),
+    );
+  }
+
+  #fire(slot: LoopSlot, revents: number, armed: number): void {
+    const callback = slot.callback;
+    if (callback === null || armed !== slot.armed) return;
+    slot.callback = null;
+    this.#keep(slot, false);
+    callback(revents);
+  }
+
+  #keep(slot: LoopSlot, keepAlive: boolean): void {
+    if (slot.keepAlive === keepAlive) return;
+    slot.keepAlive = keepAlive;
+    this.#alive += keepAlive ? 1 : -1;
+    if (slot.handle !== null) this.#poll.keepAlive(slot.handle, keepAlive);
+  }
+
+  disarm(index: number): void {
+    const slot = this.#slots[index]!;
+    slot.callback = null;
+    slot.armed++;
+    this.#keep(slot, false);
+    if (slot.handle !== null) this.#poll.stop(slot.handle);
+  }
+
+  closing(fd: number): void {
+    for (const slot of this.#slots) {
+      if (slot.fd !== fd || slot.callback === null) continue;
+      if (slot.handle !== null) this.#poll.stop(slot.handle);
+      const armed = slot.armed;
+      queueMicrotask(() => this.#fire(slot, POLL_NVAL, armed));
+    }
+  }
+
+  close(index: number): void {
+    this.disarm(index);
+    const slot = this.#slots[index]!;
+    if (slot.handle !== null) this.#poll.close(slot.handle);
+    if (slot.watched >= 0 && slot.watched !== slot.fd) {
+      loadLibc().close(slot.watched);
+    }
+    slot.handle = null;
+    slot.fd = -1;
+    slot.watched = -1;
+    this.#free.push(index);
+  }
+
+  get alive(): number {
+    return this.#alive;
+  }
+}
+
 let instance: Watcher | undefined;
 
 /** Tells the watcher, if it runs, that `fd` is about to be closed. */
@@ -401,7 +569,10 @@ export function pendingWaitCount(): number {
 
 /** The process's watcher, started on first use. */
 export function watcher(): Watcher {
-  instance ??= new Watcher();
+  if (instance === undefined) {
+    const poll = backend.loopPoll?.() ?? null;
+    instance = poll === null ? new ThreadWatcher() : new LoopWatcher(poll);
+  }
   return instance;
 }
 

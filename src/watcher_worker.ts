@@ -10,6 +10,7 @@
  */
 import { workerData } from "node:worker_threads";
 import { loadLibc } from "../ffi/load.ts";
+import { closeOnThreadExit } from "./thread_exit.ts";
 import process from "node:process";
 import {
   ARMED,
@@ -30,17 +31,28 @@ import {
   WAKE_PENDING,
 } from "./watcher_layout.ts";
 
-const { buffer, wakeFd, epollFd, exit } = workerData as {
-  buffer: SharedArrayBuffer;
-  wakeFd: number;
-  epollFd: number;
-  // Node only: the main thread sets EXIT_STOPPING there and writes to wakeFd
-  // when the process exits.
-  exit?: SharedArrayBuffer;
-};
+const { buffer, wakeFd, epollFd, exit, closeOnExit, waitLimit = -1 } =
+  workerData as {
+    buffer: SharedArrayBuffer;
+    wakeFd: number;
+    epollFd: number;
+    // The owner is a worker thread, which may end without running our code:
+    // this thread closes its descriptors as it ends (src/thread_exit.ts).
+    closeOnExit?: boolean;
+    // The longest one wait in C may last, in ms (-1: no limit). Node joins a
+    // terminated worker's own workers before that worker's thread ends, and
+    // cannot end a thread inside a C call: so under a Node worker this thread
+    // comes back to JavaScript now and then, where Node can end it.
+    waitLimit?: number;
+    // Node only: the main thread sets EXIT_STOPPING there and writes to wakeFd
+    // when the process exits.
+    exit?: SharedArrayBuffer;
+  };
 const shared = new Int32Array(buffer);
 const exitWord = exit === undefined ? null : new Int32Array(exit);
 const libc = loadLibc();
+// As early as it can: a worker ended before this ran leaves these two open.
+if (closeOnExit && epollFd >= 0) closeOnThreadExit(wakeFd, epollFd);
 
 // Whether the process is exiting; if so, says that this thread will make no
 // C call any more, so that Node can end it.
@@ -63,20 +75,16 @@ function waitWithEpoll(): void {
   const MAX_EVENTS = 256;
   const events = new Uint8Array(size * MAX_EVENTS);
   const view = new DataView(events.buffer);
-  let failures = 0;
   for (;;) {
-    const ready = libc.epoll_wait!(epollFd, events, MAX_EVENTS, -1);
-    // EINTR comes now and then; a run of failures means the set is gone.
-    failures = ready < 0 ? failures + 1 : 0;
-    if (failures > 100) return;
+    const ready = libc.epoll_wait!(epollFd, events, MAX_EVENTS, waitLimit);
     let fired = false;
     for (let index = 0; index < ready; index++) {
       const offset = index * size;
       const slot = view.getUint32(offset + data, true);
       if (slot === EXIT_SLOT) {
         // Node's exit handshake, or the end of the pipe: the owning worker
-        // thread ended (src/thread_exit.ts), and as it ended it closed this
-        // thread's descriptors: touch none of them any more.
+        // thread ended (src/thread_exit.ts). This thread then ends too, and
+        // closes the read end and the epoll set as it does.
         stopping();
         return;
       }
@@ -110,7 +118,7 @@ function waitWithPoll(): void {
       slotOf[count] = slot;
       count++;
     }
-    const ready = libc.poll(pollfds, BigInt(count), -1);
+    const ready = libc.poll(pollfds, BigInt(count), waitLimit);
     if (stopping()) return;
     if (ready <= 0) continue; // EINTR
     if (pollShorts[3] !== 0) {

@@ -10,6 +10,7 @@ import {
   freePort,
   type Peer,
   receiveWithin,
+  runtime,
   runtimeArgs,
   startChild,
   startPeer,
@@ -474,7 +475,9 @@ describe("the process runs out of file descriptors", () => {
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(JSON.parse(result.stdout.trim()), {
         poll: "EMFILE",
-        receive: "EMFILE",
+        // Node's main thread waits in its own event loop, which needs no new
+        // descriptor; the watcher thread needs some to start.
+        receive: runtime === "node" ? "waited" : "EMFILE",
         socket: "EMFILE",
         after: "after",
       });

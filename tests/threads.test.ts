@@ -274,7 +274,14 @@ describe("a worker ended by terminate() while it streams", () => {
       `${variant}: its ports are free again, nothing hangs or crashes${
         variant === "plain" ? ", and libzmq's threads for it end" : ""
       }`,
-      { ...bounded, skip: onLinux ? false : "counts threads in /proc (Linux)" },
+      {
+        ...bounded,
+        skip: !onLinux
+          ? "counts threads in /proc (Linux)"
+          : variant === "proxy" && runtime === "node"
+          ? "Node joins a terminated worker's threads, and node:ffi cannot end one inside zmq_proxy_steerable: terminate() would wait for good (README, Node)"
+          : false,
+      },
       async () => {
         const workers = 3;
         const before = threadCount();
