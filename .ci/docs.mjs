@@ -3,9 +3,10 @@
 // to the concern of the file it comes from, through a generated module per
 // concern that re-exports it. Fails if a public name would be left out.
 // Then each class page gets every member it has, inherited ones and typed
-// options included (read from the TypeScript checker: .ci/docs_members.mjs,
-// written by .ci/docs_pages.mjs); the build fails if a socket page lacks its
-// send or receive.
+// options included, as the TypeScript checker sees them (.ci/docs_members.mjs),
+// and the members tagged @internal are taken out (.ci/docs_pages.mjs edits
+// the pages). The build fails if "@internal" remains or a socket page lacks
+// its send or receive.
 //
 //   node .ci/docs.mjs [output directory, default docs/]
 import { spawn } from "node:child_process";
@@ -21,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readClasses } from "./docs_members.mjs";
-import { addMemberSections, checkDocs } from "./docs_pages.mjs";
+import { addMemberSections, checkDocs, removeInternal } from "./docs_pages.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const output = resolve(process.argv[2] ?? join(root, "docs"));
@@ -186,7 +187,7 @@ try {
   });
   // The checker reads the classes while deno doc writes (each takes most of
   // a second).
-  const { classes } = readClasses(root, staging, [
+  const { classes, internal } = readClasses(root, staging, [
     "mod.ts",
     "draft.ts",
   ]);
@@ -246,8 +247,9 @@ try {
       if (!concernOf.has(entry.name)) concernOf.set(entry.name, file);
     }
   }
+  const removed = removeInternal(output, internal);
   const extended = addMemberSections(output, classes, concernOf);
-  const problems = checkDocs(output, classes, concernOf);
+  const problems = checkDocs(output, classes, removed, concernOf);
   if (problems.length > 0) {
     console.error(
       `.ci/docs.mjs: the built docs are wrong:\n  ${problems.join("\n  ")}`,
@@ -257,7 +259,8 @@ try {
   console.log(
     `API docs for ${publicNames.length} exports in ${concerns.length} ` +
       `concerns (${extended.length} class pages list inherited members and ` +
-      `options): ${join(output, "index.html")}`,
+      `options; ${removed.pages.length} @internal member pages left out): ` +
+      join(output, "index.html"),
   );
 } finally {
   rmSync(staging, { recursive: true, force: true });

@@ -24,7 +24,8 @@ const CHECK_MAPPED = 1 << 18;
  * Reads the exported classes of `entries` (mod.ts, draft.ts) with the
  * compiler options of .ci/tsconfig.strict.json. Returns `classes`: those with
  * a base class or a merged interface, each with every public instance member
- * (inherited included).
+ * (inherited included); and `internal`: the members tagged @internal that any
+ * exported class declares itself, as [class name, member name].
  */
 export function readClasses(root, staging, entries) {
   const config = join(staging, "tsconfig.json");
@@ -87,11 +88,20 @@ class ClassReader {
       context: this.#optionTable(entries[0], "contextOptions"),
     };
     const classes = [];
+    const internal = [];
     for (const [name, symbol] of symbols) {
+      for (const member of symbol.getMembers().values()) {
+        if (member.name.startsWith("__#") || member.name === "__constructor") {
+          continue;
+        }
+        if (this.#tagged(member, "internal")) {
+          internal.push([name, displayName(member.name)]);
+        }
+      }
       const read = this.#readClass(name, symbol, tables);
       if (read !== null) classes.push(read);
     }
-    return { classes };
+    return { classes, internal };
   }
 
   // The rows of an option table exported by the first entry (mod.ts), by

@@ -1,7 +1,7 @@
-// The edits .ci/docs.mjs makes to deno doc's HTML: each class page given
-// every member it has (inherited included) and its options, and the check
-// that the result says so.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+// The edits .ci/docs.mjs makes to deno doc's HTML: the members tagged
+// @internal taken out, each class page given every member it has (inherited
+// included) and its options, and the checks that the result says so.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 
 /** Text for HTML content and attribute values. */
@@ -10,11 +10,17 @@ export function escapeHtml(text) {
     .replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-// The entities deno doc writes.
+// The entities deno doc writes, undone as often as it wrote them: some ids
+// are escaped twice (`id="method_[symbol_for(&amp;quot;deno_...`) where the
+// links to them are escaped once.
 function unescapeHtml(text) {
-  return text.replace(/&#x2F;/g, "/").replace(/&#x27;/g, "'")
-    .replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
+  for (;;) {
+    const once = text.replace(/&#x2F;/g, "/").replace(/&#x27;/g, "'")
+      .replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
+    if (once === text) return text;
+    text = once;
+  }
 }
 
 /** Every file of the output, relative to it, with "/" (sorted). */
@@ -30,8 +36,118 @@ function listFiles(output) {
     .sort();
 }
 
-// A symbol's page ("2-sockets.ts/~/Pull.html") gives its name.
+// A symbol's page ("2-sockets.ts/~/Pull.html") gives its name; a member's
+// ("2-sockets.ts/~/Socket.prototype.bind.html") has a dot in its name.
 const symbolPage = /^[^/]+\/~\/([^/.]+)\.html$/;
+const memberPage = /^[^/]+\/~\/[^/]+\.[^/]+\.html$/;
+
+/** The output-relative target of a link on `page`, with its #fragment. */
+function resolveLink(page, href) {
+  const target = unescapeHtml(href);
+  if (target.startsWith("#")) return page + target;
+  return posix.normalize(posix.join(posix.dirname(page), target));
+}
+
+/** Where the element opening at `start` ends (just past its closing tag). */
+function elementEnd(html, start, tag) {
+  const pattern = new RegExp(`<(/?)${tag}[\\s>]`, "g");
+  pattern.lastIndex = start;
+  let depth = 0;
+  for (let match; (match = pattern.exec(html)) !== null;) {
+    depth += match[1] === "/" ? -1 : 1;
+    if (depth === 0) return html.indexOf(">", match.index) + 1;
+  }
+  throw new Error(`an unclosed <${tag}> at ${start}`);
+}
+
+/** `html` without the [start, end) ranges (overlapping ones allowed). */
+function cut(html, ranges) {
+  let kept = "";
+  let at = 0;
+  for (const [start, end] of ranges.sort((a, b) => a[0] - b[0])) {
+    if (start >= at) kept += html.slice(at, start);
+    at = Math.max(at, end);
+  }
+  return kept + html.slice(at);
+}
+
+/**
+ * Takes out the members tagged @internal, which deno doc shows with the tag
+ * as text: their entries on class pages (the whole docEntry block), their
+ * pages, the list items linking to them (concern indexes, all symbols, the
+ * page navigation) and their search entries. `internal` lists [class name,
+ * member name] of those the checker knows (a tag on a line of its own leaves
+ * no text to find). Returns the removed pages, relative to `output`, and
+ * every removed link target (those pages and "page#entry id").
+ */
+export function removeInternal(output, internal) {
+  const files = listFiles(output);
+  const tagged = new Set(
+    internal.map(([owner, member]) => `${owner}.prototype.${member}.html`),
+  );
+  const removedPages = new Set();
+  const removedTargets = new Set();
+  for (const page of files.filter((file) => symbolPage.test(file))) {
+    const html = readFileSync(join(output, page), "utf8");
+    const ranges = [];
+    const entries = /<div class="anchorable docEntry" id="([^"]*)">/g;
+    for (const match of html.matchAll(entries)) {
+      const end = elementEnd(html, match.index, "div");
+      const block = html.slice(match.index, end);
+      const link = /class="font-bold font-lg link" href="([^"]*)"/.exec(block);
+      const target = link ? resolveLink(page, link[1]) : undefined;
+      if (
+        block.includes("@internal") ||
+        (target !== undefined && tagged.has(posix.basename(target)))
+      ) {
+        ranges.push([match.index, end]);
+        removedTargets.add(`${page}#${unescapeHtml(match[1])}`);
+        if (target !== undefined) removedPages.add(target);
+      }
+    }
+    if (ranges.length > 0) writeFileSync(join(output, page), cut(html, ranges));
+  }
+  for (const page of files.filter((file) => memberPage.test(file))) {
+    if (readFileSync(join(output, page), "utf8").includes("@internal")) {
+      removedPages.add(page);
+    }
+  }
+  for (const page of removedPages) {
+    rmSync(join(output, page), { force: true });
+    removedTargets.add(page);
+  }
+
+  for (const page of files.filter((file) => file.endsWith(".html"))) {
+    if (removedPages.has(page)) continue;
+    const html = readFileSync(join(output, page), "utf8");
+    const ranges = [];
+    for (const match of html.matchAll(/<li>\s*<a href="([^"]*)"/g)) {
+      const target = resolveLink(page, match[1]);
+      if (
+        removedTargets.has(target) || removedTargets.has(target.split("#")[0])
+      ) {
+        ranges.push([match.index, elementEnd(html, match.index, "li")]);
+      }
+    }
+    if (ranges.length > 0) writeFileSync(join(output, page), cut(html, ranges));
+  }
+
+  const searchIndex = join(output, "search_index.js");
+  const script = readFileSync(searchIndex, "utf8");
+  const parts = /^([^=]*=\s*)(\{[\s\S]*\})(;\s*\}\)\(\)\s*)$/.exec(script);
+  if (parts === null) {
+    throw new Error(
+      "deno doc's search_index.js changed: update removeInternal",
+    );
+  }
+  const index = JSON.parse(parts[2]);
+  index.nodes = index.nodes.filter((node) =>
+    !removedPages.has(posix.normalize(node.url)) &&
+    !String(node.doc).includes("@internal")
+  );
+  writeFileSync(searchIndex, parts[1] + JSON.stringify(index) + parts[3]);
+  return { pages: [...removedPages].sort(), targets: removedTargets };
+}
 
 // deno doc's own "Methods" and "Properties" list what a class declares.
 const sections = [
@@ -211,13 +327,30 @@ function memberRow(member, { id, href, from }) {
 }
 
 /**
- * What the build must not ship, as messages (empty when all is well): a
- * socket class page without the send or receive it has (or, for a socket
- * type, inherits).
+ * What the build must not ship, as messages (empty when all is well): text
+ * "@internal" anywhere, links to what removeInternal took out, and a socket
+ * class page without the send or receive it has (or, for a socket type,
+ * inherits).
  */
-export function checkDocs(output, classes, concernOf) {
+export function checkDocs(output, classes, removed, concernOf) {
   const problems = [];
   const files = listFiles(output);
+  for (const file of files) {
+    const text = readFileSync(join(output, file), "utf8");
+    if (text.includes("@internal")) problems.push(`${file} says "@internal"`);
+    const links = file.endsWith(".html")
+      ? / href="([^"]*)"/g
+      : file === "search_index.js"
+      ? /"url":"([^"]*)"/g
+      : null;
+    if (links === null) continue;
+    for (const [, href] of text.matchAll(links)) {
+      const target = resolveLink(file, href);
+      if (
+        removed.targets.has(target) || removed.targets.has(target.split("#")[0])
+      ) problems.push(`${file} links to ${target}, which was removed`);
+    }
+  }
   for (const described of classes) {
     if (!described.socket || described.abstract) continue;
     const has = new Set(described.members.map((member) => member.name));
