@@ -2,9 +2,14 @@
 // sidebar entry per concern: every name exported by mod.ts and draft.ts goes
 // to the concern of the file it comes from, through a generated module per
 // concern that re-exports it. Fails if a public name would be left out.
+// Then each class page gets every member it has, inherited ones and typed
+// options included, as the TypeScript checker sees them (.ci/docs_members.mjs),
+// and the members tagged @internal are taken out (.ci/docs_pages.mjs edits
+// the pages). The build fails if "@internal" remains or a socket page lacks
+// its send or receive.
 //
 //   node .ci/docs.mjs [output directory, default docs/]
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   mkdtempSync,
   readdirSync,
@@ -16,6 +21,8 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { readClasses } from "./docs_members.mjs";
+import { addMemberSections, checkDocs, removeInternal } from "./docs_pages.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const output = resolve(process.argv[2] ?? join(root, "docs"));
@@ -164,14 +171,28 @@ try {
   }
 
   rmSync(output, { recursive: true, force: true });
-  const result = spawnSync("deno", [
+  const denoDoc = spawn("deno", [
     "doc",
     "--html",
     `--name=${name}`,
     `--output=${output}`,
     ...files,
   ], { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  const denoDocDone = new Promise((resolve) => {
+    denoDoc.on("error", (error) => {
+      console.error(`.ci/docs.mjs: cannot run deno doc: ${error.message}`);
+      resolve(1);
+    });
+    denoDoc.on("close", (status) => resolve(status ?? 1));
+  });
+  // The checker reads the classes while deno doc writes (each takes most of
+  // a second).
+  const { classes, internal } = readClasses(root, staging, [
+    "mod.ts",
+    "draft.ts",
+  ]);
+  const status = await denoDocDone;
+  if (status !== 0) process.exit(status);
 
   // Usage blocks name the generated module; users import the package.
   const usage = new Map(concerns.map((concern) => [
@@ -219,9 +240,27 @@ try {
     process.exit(1);
   }
   writeFileSync(index, page.replace("<main></main>", front));
+
+  const concernOf = new Map();
+  for (const [file, entries] of assigned) {
+    for (const entry of entries) {
+      if (!concernOf.has(entry.name)) concernOf.set(entry.name, file);
+    }
+  }
+  const removed = removeInternal(output, internal);
+  const extended = addMemberSections(output, classes, concernOf);
+  const problems = checkDocs(output, classes, removed, concernOf);
+  if (problems.length > 0) {
+    console.error(
+      `.ci/docs.mjs: the built docs are wrong:\n  ${problems.join("\n  ")}`,
+    );
+    process.exit(1);
+  }
   console.log(
     `API docs for ${publicNames.length} exports in ${concerns.length} ` +
-      `concerns: ${join(output, "index.html")}`,
+      `concerns (${extended.length} class pages list inherited members and ` +
+      `options; ${removed.pages.length} @internal member pages left out): ` +
+      join(output, "index.html"),
   );
 } finally {
   rmSync(staging, { recursive: true, force: true });
