@@ -134,4 +134,10 @@ export interface Tuning {
    * aliases) rather than as a typed array: cheaper on Deno.
    */
   readonly messageByAddress: boolean;
+  /**
+   * Copy a received frame out with {@link Backend.copyOut} (one call that
+   * allocates and copies) rather than a new array and memcpy: cheaper on
+   * Node, where allocating and calling cost more.
+   */
+  readonly copyOutFrames: boolean;
 }

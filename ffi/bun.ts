@@ -46,7 +46,7 @@ function toBun(definition: SymbolDefinition): FFIFunction {
 /** The Bun implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "bun",
-  tuning: { messageByAddress: false },
+  tuning: { messageByAddress: false, copyOutFrames: false },
   os: isBun && process.platform === "win32"
     ? "windows"
     : String(isBun ? process.platform : ""),

@@ -63,7 +63,7 @@ function toDeno(definition: SymbolDefinition): ForeignFunction {
 /** The Deno implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "deno",
-  tuning: { messageByAddress: true },
+  tuning: { messageByAddress: true, copyOutFrames: false },
   get os(): string {
     return deno().build.os;
   },

@@ -345,7 +345,7 @@ function createLoopPoll(): LoopPoll | null {
 export const backend: Backend = {
   runtime: "node",
   // A typed array argument costs a lookup of its address (see addressOf).
-  tuning: { messageByAddress: true },
+  tuning: { messageByAddress: true, copyOutFrames: true },
   os: process.platform === "win32" ? "windows" : process.platform,
   unavailable,
   open<S extends Record<string, SymbolDefinition>>(

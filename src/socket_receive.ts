@@ -21,7 +21,7 @@ import {
 const INT_MAX = 0x7fffffff;
 // Received frames above this size are released from libzmq right away.
 const LARGE_FRAME = 65536;
-const { messageByAddress } = backend.tuning;
+const { messageByAddress, copyOutFrames } = backend.tuning;
 
 // The frame libzmq just received into msg, in an ArrayBuffer of its own: the
 // program may keep, transfer or detach it without touching any other frame
@@ -34,6 +34,7 @@ function copyFrame(lib: Libzmq, native: NativeState, size: number): Uint8Array {
   const data = messageByAddress
     ? lib.zmq_msg_data_at(native.msgAt)
     : lib.zmq_msg_data(native.msg);
+  if (copyOutFrames) return backend.copyOut(data, size);
   const frame = new Uint8Array(size);
   libc().memcpy(frame, data, sizeOf(size));
   return frame;
