@@ -306,4 +306,6 @@ export const libcSymbols = {
     result: "i32",
     optional: true,
   },
+  // int pthread_key_delete(pthread_key_t key);
+  pthread_key_delete: { parameters: ["usize"], result: "i32", optional: true },
 } as const satisfies Record<string, SymbolDefinition>;

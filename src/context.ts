@@ -10,7 +10,7 @@ import type { Pointer } from "../ffi/backend.ts";
 import { loadLibzmq } from "../ffi/load.ts";
 import { lastError, retryOnSignal, zmqError } from "./errors.ts";
 import { refuseStructuredClone } from "./thread.ts";
-import { ContextExitGuard } from "./thread_exit.ts";
+import { ContextExitGuard, releaseThreadKeys } from "./thread_exit.ts";
 import { encodeContextOption } from "./option_codec.ts";
 import {
   type ContextOptionName,
@@ -481,4 +481,9 @@ export const context: Context = new Context();
 // In a worker thread the default context would outlive the worker, and with
 // it libzmq's I/O and reaper threads: end it when the worker ends (Deno and
 // Bun emit "exit" there; Bun not on Worker.terminate()).
-if (!isMainThread) process.once("exit", () => discardContext(context));
+if (!isMainThread) {
+  process.once("exit", () => {
+    discardContext(context);
+    releaseThreadKeys();
+  });
+}

@@ -47,8 +47,13 @@ interface Key {
 }
 
 // Keys are a process-wide resource (glibc has 1,024, and runtimes use some),
-// shared by every worker: this thread takes at most this many.
+// shared by every worker: this thread takes at most this many, and none
+// numbered KEY_CEILING or above (glibc hands out the lowest free number, so
+// such a number means that most keys are taken: the rest stay for others).
+// A worker that exits by itself deletes its keys (releaseThreadKeys); one
+// ended by Worker.terminate() leaves them allocated, emptied.
 const MOST_KEYS = 256;
+const KEY_CEILING = 768;
 
 const workerGlobalScope = (globalThis as { WorkerGlobalScope?: unknown })
   .WorkerGlobalScope;
@@ -64,6 +69,7 @@ const free: Record<ExitCall, Key[]> = {
   close: [],
 };
 let created = 0;
+
 const keyBytes = new BigUint64Array(1);
 const lingerValue = new Int32Array(1);
 const lingerLength = new BigUint64Array(1);
@@ -102,9 +108,14 @@ function take(call: ExitCall, above = -1): Key | null {
     if (libc().pthread_key_create!(keyBytes, addresses[call]) !== 0) {
       return null;
     }
-    created++;
     // pthread_key_t is 32 bits on Linux, 64 on macOS; little-endian either way.
     const key = { index: Number(keyBytes[0]! & 0xffffffffn), call };
+    if (key.index >= KEY_CEILING) {
+      libc().pthread_key_delete?.(BigInt(key.index));
+      created = MOST_KEYS; // take no more
+      return null;
+    }
+    created++;
     if (key.index > above) return key;
     pool.push(key);
   }
@@ -122,6 +133,21 @@ function set(key: Key, value: Pointer | number | null): void {
 function give(key: Key): void {
   set(key, null);
   free[key.call].push(key);
+}
+
+/**
+ * Deletes the keys this thread holds no value in, when it exits by itself
+ * (keys are shared by the process); those still in use (a context the
+ * program left open) do their part as the thread ends.
+ */
+export function releaseThreadKeys(): void {
+  if (destructors === null || destructors === undefined) return;
+  for (const pool of Object.values(free)) {
+    for (const key of pool.splice(0)) {
+      libc().pthread_key_delete?.(BigInt(key.index));
+    }
+  }
+  created = MOST_KEYS; // no new ones as this thread ends
 }
 
 /** Whether this thread registers what it releases as it ends (a worker thread). */

@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { Context, Pull, Push } from "../mod.ts";
+import { libc } from "../src/native.ts";
 import { endpoint, receiveWithin, runtime, texts, within } from "./helpers.ts";
 
 const workerFile = new URL("./fixtures/thread_worker.ts", import.meta.url);
@@ -316,6 +317,36 @@ describe("a worker ended by terminate() while it streams", () => {
       },
     );
   }
+});
+
+describe("pthread keys (shared by the whole process)", () => {
+  test(
+    "workers that exit by themselves give back the keys their sockets took",
+    { ...bounded, skip: onLinux ? false : "glibc's pthread keys (Linux)" },
+    async () => {
+      // glibc hands out the lowest free key number: the number a new key
+      // gets tells how many are taken.
+      const c = libc();
+      const probe = () => {
+        const key = new BigUint64Array(1);
+        assert.equal(c.pthread_key_create!(key, null), 0);
+        c.pthread_key_delete!(key[0]!);
+        return Number(key[0]!);
+      };
+      const before = probe();
+      for (let index = 0; index < 12; index++) {
+        const worker = startWorker({ role: "leave", close: index % 2 === 0 });
+        const exit = exitCode(worker);
+        await nextMessage(worker);
+        assert.equal(await exit, 0);
+      }
+      const after = probe();
+      assert.ok(
+        after - before < 4,
+        `the first free key went from ${before} to ${after} after 12 workers`,
+      );
+    },
+  );
 });
 
 describe("contexts do not cross threads", () => {
