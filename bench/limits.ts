@@ -8,7 +8,8 @@
  *
  * - a new ArrayBuffer per received frame (every frame owns its buffer, so
  *   that transferring one never touches another): its cost by size;
- * - one FFI call that does nothing (zmq_errno), the floor of every call;
+ * - one FFI call that does nothing (zmq_errno), the floor of every call, and
+ *   one with four arguments (zmq_getsockopt), like most calls of a message;
  * - waking this thread from another thread: Atomics.waitAsync, the watcher
  *   thread's hop (Deno, Bun, Node workers);
  * - on Node: whether a buffer over C memory (node:ffi's toArrayBuffer without
@@ -21,6 +22,7 @@
  */
 import process from "node:process";
 import { Worker } from "node:worker_threads";
+import { SocketOption } from "../ffi/constants.ts";
 import { backend, loadLibzmq } from "../ffi/load.ts";
 
 const ROUNDS = 5;
@@ -61,6 +63,23 @@ line(
   "one FFI call doing nothing (zmq_errno)",
   `${perCall(1_000_000, () => zmq.zmq_errno()).toFixed(0)} ns`,
 );
+// A call with four arguments, two of them buffers, that does next to nothing
+// in libzmq: reading a socket's type (ZMQ_TYPE).
+const context = zmq.zmq_ctx_new()!;
+const socket = zmq.zmq_socket(context, 7 /* ZMQ_PULL */)!;
+const events = new Int32Array(1);
+const length = new BigUint64Array(1);
+line(
+  "one FFI call with four arguments (zmq_getsockopt ZMQ_TYPE)",
+  `${
+    perCall(200_000, () => {
+      length[0] = 4n;
+      return zmq.zmq_getsockopt(socket, SocketOption.TYPE, events, length);
+    }).toFixed(0)
+  } ns`,
+);
+zmq.zmq_close(socket);
+zmq.zmq_ctx_term(context);
 
 // Another thread bumps a shared word every 2 ms; this one waits for it with
 // Atomics.waitAsync and measures from the bump to its continuation.
