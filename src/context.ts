@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { SocketOption } from "../ffi/constants.ts";
 import process from "node:process";
 import { isMainThread } from "node:worker_threads";
 import type { Pointer } from "../ffi/backend.ts";
@@ -11,6 +10,14 @@ import { loadLibzmq } from "../ffi/load.ts";
 import { lastError, retryOnSignal, zmqError } from "./errors.ts";
 import { refuseStructuredClone } from "./thread.ts";
 import { ContextExitGuard, releaseThreadKeys } from "./thread_exit.ts";
+import {
+  capInfiniteLinger,
+  closeNativeSocket,
+  discardNativeSocket,
+  type NativeSocket,
+  ownSocket,
+  type SocketOwner,
+} from "./native_socket.ts";
 import { encodeContextOption } from "./option_codec.ts";
 import {
   type ContextOptionName,
@@ -18,45 +25,16 @@ import {
   type ContextOptionSpec,
 } from "./options.ts";
 
-/** The native side of a socket, tracked by its context (never the Socket object itself). */
-export interface NativeSocket {
-  /** The libzmq socket, null once closed. */
-  handle: Pointer | null;
-  /** Called when the socket is closed from outside (context close, finalizer). */
-  onClose?: (reason: "context") => void;
-  /** Set while another thread borrows the socket: makes it let go (context closing). */
-  reclaim?: () => void;
-  /** Releases what refers to the socket (watcher slot, zmq poller) before zmq_close. */
-  beforeClose?: () => void;
-}
+export { CLOSE_LINGER_CAP } from "./native_socket.ts";
 
 /** What a Context's finalizer needs, so it never holds the Context itself. */
-interface ContextState {
+interface ContextState extends SocketOwner {
   handle: Pointer | null;
   terminated: boolean;
   sockets: Set<NativeSocket>;
-  /** A socket was closed with unsent messages it may still deliver (linger != 0). */
-  lingering: boolean;
-  /** A socket was closed with linger -1: zmq_ctx_term could wait forever. */
-  lingeringForever: boolean;
   /** On a worker thread: closes its sockets and terminates it when the thread ends. */
   exit: ContextExitGuard | null;
 }
-
-/**
- * The longest {@link Context.close} waits for a socket with `linger: -1`
- * (libzmq would wait forever for messages no peer takes): such sockets get
- * this linger, in milliseconds, when their context closes them.
- */
-export const CLOSE_LINGER_CAP = 1000;
-
-// The linger Context.close() gives sockets left at linger 0 (see below).
-const CLOSE_DEFAULT_LINGER = 20;
-
-// The context of each native socket, to note lingering closes.
-const owners = new WeakMap<NativeSocket, ContextState>();
-const lingerValue = new Int32Array(1);
-const lingerLength = new BigUint64Array(1);
 
 /** Options of a {@link Context}, applied when it is created. */
 export interface ContextOptions {
@@ -107,55 +85,6 @@ export interface ContextOptionProperties {
   readonly socketLimit: number;
 }
 
-let openSockets = 0;
-
-/** How many native sockets are open in this thread, in every context (for leak checks). */
-export function openSocketCount(): number {
-  return openSockets;
-}
-
-/** Closes a native socket once; safe to call twice. */
-export function closeNativeSocket(socket: NativeSocket): void {
-  if (socket.handle === null) return;
-  openSockets--;
-  socket.beforeClose?.();
-  const zmq = loadLibzmq();
-  const owner = owners.get(socket);
-  if (owner !== undefined && !owner.lingeringForever) {
-    lingerLength[0] = 4n;
-    const failed = zmq.zmq_getsockopt(
-      socket.handle,
-      SocketOption.LINGER,
-      lingerValue,
-      lingerLength,
-    ) !== 0;
-    owner.lingering ||= failed || lingerValue[0] !== 0;
-    owner.lingeringForever ||= failed || lingerValue[0]! < 0;
-  }
-  // Before zmq_close: a thread-exit destructor must never close it again.
-  owner?.exit?.release(socket);
-  if (owner?.lingering) owner.exit?.lingered();
-  zmq.zmq_close(socket.handle);
-  socket.handle = null;
-}
-
-const zeroLinger = new Int32Array(1);
-
-/**
- * Closes a native socket dropping whatever it still had to send (linger 0):
- * for finalizers, which must never leave zmq_ctx_term waiting for a peer.
- */
-export function discardNativeSocket(socket: NativeSocket): void {
-  if (socket.handle === null) return;
-  loadLibzmq().zmq_setsockopt(
-    socket.handle,
-    SocketOption.LINGER,
-    zeroLinger,
-    4n,
-  );
-  closeNativeSocket(socket);
-}
-
 function terminate(state: ContextState, dropped = false): void {
   if (state.terminated) return;
   // Threads that borrowed sockets (a running Proxy) let go before any closes.
@@ -185,33 +114,6 @@ function terminate(state: ContextState, dropped = false): void {
       retryOnSignal(() => loadLibzmq().zmq_ctx_term(handle), (rc) => rc !== 0);
     }
     state.handle = null;
-  }
-}
-
-// linger -1 would make zmq_ctx_term wait forever for an absent peer: a
-// context closing its sockets bounds that wait (finite lingers are honoured).
-function capInfiniteLinger(socket: NativeSocket): void {
-  if (socket.handle === null) return;
-  const zmq = loadLibzmq();
-  lingerLength[0] = 4n;
-  if (
-    zmq.zmq_getsockopt(
-        socket.handle,
-        SocketOption.LINGER,
-        lingerValue,
-        lingerLength,
-      ) === 0 && lingerValue[0]! < 0
-  ) {
-    lingerValue[0] = CLOSE_LINGER_CAP;
-    zmq.zmq_setsockopt(socket.handle, SocketOption.LINGER, lingerValue, 4n);
-  } else if (lingerValue[0] === 0) {
-    // libzmq 4.3 asserts (session_base.cpp:260, zeromq/libzmq#3442) when a
-    // pipe closed with linger 0 still holds the rest of a multipart message
-    // as its peer disconnects, which is what closing both ends of a
-    // connection in one context does. A short linger lets the session read
-    // that message out first (1 ms was not always enough here; 20 ms was).
-    lingerValue[0] = CLOSE_DEFAULT_LINGER;
-    zmq.zmq_setsockopt(socket.handle, SocketOption.LINGER, lingerValue, 4n);
   }
 }
 
@@ -323,9 +225,8 @@ export class Context {
     contextInternals = (context) => ({
       handle: () => context.#handle(),
       adopt: (socket) => {
-        openSockets++;
         context.#state.sockets.add(socket);
-        owners.set(socket, context.#state);
+        ownSocket(socket, context.#state);
         if (socket.handle !== null) {
           context.#state.exit?.adopt(socket, socket.handle);
         }

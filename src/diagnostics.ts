@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { openSocketCount } from "./context.ts";
+import { openSocketCount } from "./native_socket.ts";
 import { briefWaitStats } from "./brief_wait.ts";
 import { pendingWaitCount } from "./watcher.ts";
 

@@ -28,7 +28,7 @@ import {
   utf8Into,
 } from "./boundary.ts";
 import { errorCode, retryOnSignal, zmqError } from "./errors.ts";
-import type { NativeSocket } from "./context.ts";
+import type { NativeSocket } from "./native_socket.ts";
 
 /**
  * Per-message routing data of the draft socket types.

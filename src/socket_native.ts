@@ -8,12 +8,11 @@
 import type { Pointer } from "../ffi/backend.ts";
 import { ContextOption, MSG_T_SIZE } from "../ffi/constants.ts";
 import {
-  closeNativeSocket,
   type Context,
   context as defaultContext,
   contextInternals,
-  discardNativeSocket,
 } from "./context.ts";
+import { closeNativeSocket, discardNativeSocket } from "./native_socket.ts";
 import { errorCode } from "./errno.ts";
 import { lastError } from "./errors.ts";
 import { backend, zmq } from "./native.ts";

@@ -31,10 +31,10 @@
  * @module
  */
 import { isMainThread } from "node:worker_threads";
-import { SocketOption } from "../ffi/constants.ts";
 import type { Pointer } from "../ffi/backend.ts";
 import { functionAddress } from "../ffi/load.ts";
-import { backend, libc, zmq } from "./native.ts";
+import { backend, libc } from "./native.ts";
+import { lingerOf } from "./native_socket.ts";
 
 /** The C function a key's destructor calls. */
 type ExitCall = "zmq_close" | "zmq_ctx_term" | "close";
@@ -71,8 +71,6 @@ const free: Record<ExitCall, Key[]> = {
 let created = 0;
 
 const keyBytes = new BigUint64Array(1);
-const lingerValue = new Int32Array(1);
-const lingerLength = new BigUint64Array(1);
 
 // The destructors' addresses, or null where this thread needs none or the
 // C library lacks what it takes.
@@ -211,13 +209,7 @@ export class ContextExitGuard {
   adopt(socket: object, handle: Pointer): void {
     if (available() === null) return;
     // Its linger from the start (a context with `blocky` gives -1).
-    lingerLength[0] = 4n;
-    const lingers = zmq().zmq_getsockopt(
-          handle,
-          SocketOption.LINGER,
-          lingerValue,
-          lingerLength,
-        ) !== 0 || lingerValue[0] !== 0;
+    const lingers = lingerOf(handle) !== 0;
     const key = take("zmq_close");
     const entry: SocketExit = { key, held: false, lingers };
     this.#sockets.set(socket, entry);
