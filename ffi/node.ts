@@ -168,7 +168,6 @@ function adapt(call: NodeFunction, definition: SymbolDefinition): unknown {
 // node:ffi closes a library whose handle is collected: keep every handle.
 const libraries: DynamicLibrary[] = [];
 
-/** The Node implementation of {@link Backend}. */
 // libuv's constants (uv.h).
 const UV_POLL = 8; // uv_handle_type
 const UV_READABLE = 1;
@@ -184,8 +183,8 @@ interface PollHandle {
   // The uv_poll_t, in memory that JavaScript owns and that never moves.
   memory: ArrayBuffer;
   address: bigint;
+  // Set while started (from uv_poll_start until it calls back or stops).
   ready: ((revents: number) => void) | null;
-  started: boolean;
 }
 
 let loopPoll: LoopPoll | null | undefined;
@@ -237,7 +236,6 @@ function createLoopPoll(): LoopPoll | null {
       if (handle === undefined || handle.ready === null) return;
       const ready = handle.ready;
       handle.ready = null;
-      handle.started = false;
       pollStop(address);
       let revents = 0;
       if (status < 0) revents = POLLERR;
@@ -300,7 +298,7 @@ function createLoopPoll(): LoopPoll | null {
       // A regular file: epoll refuses it, libuv too (always ready).
       if (pollInit(loop, address, fd) !== 0) return null;
       unref(address);
-      const handle = { memory, address, ready: null, started: false };
+      const handle = { memory, address, ready: null };
       const id = nextId++;
       handles.set(id, handle);
       byAddress.set(address, handle);
@@ -312,19 +310,16 @@ function createLoopPoll(): LoopPoll | null {
       if (events & POLLIN) flags |= UV_READABLE;
       if (events & POLLOUT) flags |= UV_WRITABLE;
       handle.ready = ready;
-      handle.started = true;
       const failed = pollStart(handle.address, flags, onPoll) as number;
       if (failed !== 0) {
         handle.ready = null;
-        handle.started = false;
         throw new Error(`uv_poll_start failed (${failed})`);
       }
     },
     stop(id) {
       const handle = handleOf(id);
+      if (handle.ready !== null) pollStop(handle.address);
       handle.ready = null;
-      if (handle.started) pollStop(handle.address);
-      handle.started = false;
     },
     keepAlive(id, keep) {
       const handle = handleOf(id);
@@ -342,6 +337,7 @@ function createLoopPoll(): LoopPoll | null {
   };
 }
 
+/** The Node implementation of {@link Backend}. */
 export const backend: Backend = {
   runtime: "node",
   // A typed array argument costs a lookup of its address (see addressOf).
