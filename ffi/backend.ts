@@ -87,6 +87,14 @@ export interface Backend {
   pointerToBigInt(pointer: Pointer | null): bigint;
   /** Rebuilds a pointer from {@link Backend.pointerToBigInt}'s value. */
   pointerFromBigInt(value: bigint): Pointer | null;
+  /**
+   * Wraps `length` bytes of C memory at `pointer` in an ArrayBuffer, without
+   * copying, that no program can detach or transfer (they throw), so that
+   * the memory may be freed once the buffer has been collected. Null when
+   * this runtime or thread cannot promise that: only a thread whose end is
+   * the process's end lends (a worker's end would leak what it lent).
+   */
+  lend?(pointer: Pointer, length: number): ArrayBuffer | null;
   /** Reads an environment variable, or undefined when absent or not permitted. */
   env(name: string): string | undefined;
   /** How the library's hot paths should call this runtime's FFI (measured per runtime). */

@@ -70,6 +70,8 @@ export const DONTWAIT = 1;
 export const SNDMORE = 2;
 /** `zmq_msg_get` property: more frames follow. */
 export const MORE = 1;
+/** `zmq_msg_get` property: the message's bytes may be another message's too. */
+export const SHARED = 3;
 
 /** `zmq_poll` and `ZMQ_EVENTS` bits. */
 export const POLLIN = 1;

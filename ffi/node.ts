@@ -12,7 +12,7 @@
  * @module
  */
 import process from "node:process";
-import { isMainThread } from "node:worker_threads";
+import { isMainThread, markAsUntransferable } from "node:worker_threads";
 import type { Backend, LoadedSymbols, LoopPoll, Pointer } from "./backend.ts";
 import type { NativeType, SymbolDefinition } from "./symbols.ts";
 
@@ -188,6 +188,37 @@ interface PollHandle {
 }
 
 let loopPoll: LoopPoll | null | undefined;
+
+// Lending C memory as an ArrayBuffer is safe only if no program can detach
+// or transfer it: a detached buffer is collected while the memory lives on
+// under another, and freeing it then would leave that one dangling. Node
+// marks such a buffer with markAsUntransferable, after which transfer(),
+// structuredClone and postMessage throw. Checked once, on memory of ours
+// that stays alive, so that a Node that behaves otherwise copies instead.
+let lendable: boolean | undefined;
+const probeMemory = new Uint8Array(new ArrayBuffer(16));
+const probes: ArrayBuffer[] = [];
+function lendingHolds(ffi: NodeFFI): boolean {
+  const address = ffi.getRawPointer(probeMemory);
+  const attempts = [
+    (buffer: ArrayBuffer) => buffer.transfer(),
+    (buffer: ArrayBuffer) => structuredClone(buffer, { transfer: [buffer] }),
+  ];
+  for (const attempt of attempts) {
+    const buffer = ffi.toArrayBuffer(address, probeMemory.length, false);
+    probes.push(buffer);
+    markAsUntransferable(buffer);
+    try {
+      probes.push(attempt(buffer));
+      return false;
+    } catch {
+      if (buffer.detached || buffer.byteLength !== probeMemory.length) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
 
 // process._tickCallback: what ends each of Node's own callbacks (DEP0134,
 // documentation-only: it warns under --pending-deprecation, where it is not
@@ -402,6 +433,21 @@ export const backend: Backend = {
   },
   pointerFromBigInt(value: bigint): Pointer | null {
     return value === 0n ? null : value as unknown as Pointer;
+  },
+  lend(pointer: Pointer, length: number): ArrayBuffer | null {
+    // A worker's end (terminate() included) runs no finalizer: what it had
+    // lent would stay allocated for good.
+    if (!isMainThread) return null;
+    const ffi = nodeFfi();
+    lendable ??= lendingHolds(ffi);
+    if (!lendable) return null;
+    const buffer = ffi.toArrayBuffer(
+      pointer as unknown as bigint,
+      length,
+      false,
+    );
+    markAsUntransferable(buffer);
+    return buffer;
   },
   env(name: string): string | undefined {
     return process.env[name];

@@ -115,6 +115,18 @@ export const symbols = {
     parameters: ["pointer"],
     result: "i32",
   },
+  // And for the zmq_msg_t of lent frames (src/lent_frames.ts), which live in
+  // slabs of memory: passed by address, no typed array of their own.
+  zmq_msg_init_at: {
+    name: "zmq_msg_init",
+    parameters: ["pointer"],
+    result: "i32",
+  },
+  zmq_msg_move_at: {
+    name: "zmq_msg_move",
+    parameters: ["pointer", "pointer"],
+    result: "i32",
+  },
   // void *zmq_msg_data(zmq_msg_t *msg);
   zmq_msg_data: { parameters: ["buffer"], result: "pointer" },
   // size_t zmq_msg_size(const zmq_msg_t *msg);

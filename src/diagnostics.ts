@@ -5,6 +5,7 @@
  */
 import { openSocketCount } from "./native_socket.ts";
 import { briefWaitStats } from "./brief_wait.ts";
+import { type LentFrameStats, lentFrameStats } from "./lent_frames.ts";
 import { pendingWaitCount } from "./watcher.ts";
 
 /** What is open or waiting in this thread right now. */
@@ -18,6 +19,8 @@ export interface Diagnostics {
    * ready, and the most seen in one turn of the event loop.
    */
   briefWaits: { waits: number; caught: number; mostInOneTurn: number };
+  /** Large frames lent instead of copied (see src/lent_frames.ts). */
+  lentFrames: LentFrameStats;
 }
 
 /**
@@ -34,5 +37,6 @@ export function diagnostics(): Diagnostics {
     openSockets: openSocketCount(),
     pendingWaits: pendingWaitCount(),
     briefWaits: briefWaitStats(),
+    lentFrames: lentFrameStats(),
   };
 }

@@ -1,12 +1,13 @@
 /**
  * One whole message in from libzmq: its frames copied out of the socket's
- * zmq_msg_t, each into an ArrayBuffer of its own, under the errno policy of
- * src/socket_io.ts.
+ * zmq_msg_t, each into an ArrayBuffer of its own (large ones lent where
+ * src/lent_frames.ts can), under the errno policy of src/socket_io.ts.
  *
  * @module
  */
 import { DONTWAIT, SocketOption } from "../ffi/constants.ts";
 import { zmqError } from "./errors.ts";
+import { lendFrame } from "./lent_frames.ts";
 import { backend, libc, type Libzmq, zmq } from "./native.ts";
 import {
   afterFailure,
@@ -47,12 +48,17 @@ function receiveFrame(lib: Libzmq, native: NativeState, flags: number): number {
   return size === INT_MAX ? Number(lib.zmq_msg_size(native.msg)) : size;
 }
 
-// After a large frame: give its memory back to libzmq now.
-function releaseLarge(lib: Libzmq, native: NativeState, size: number): void {
+// The frame just received, lent or copied; a large copied one's memory goes
+// back to libzmq at once.
+function takeFrame(lib: Libzmq, native: NativeState, size: number) {
+  const lent = lendFrame(lib, native, size);
+  if (lent !== null) return lent;
+  const frame = copyFrame(lib, native, size);
   if (size > LARGE_FRAME) {
     lib.zmq_msg_close(native.msg);
     lib.zmq_msg_init(native.msg);
   }
+  return frame;
 }
 
 /**
@@ -83,11 +89,11 @@ export function receiveFrames(
         }
         continue;
       }
-      frames.push(copyFrame(lib, native, size));
+      // Lending moves the frame out of msg: read its flag first.
       const more = messageByAddress
         ? lib.zmq_msg_more_at(native.msgAt)
         : lib.zmq_msg_more(native.msg);
-      releaseLarge(lib, native, size);
+      frames.push(takeFrame(lib, native, size));
       if (!more) return frames;
       flags &= ~DONTWAIT; // the rest of a multipart message is already here
     }
@@ -113,10 +119,8 @@ export function receiveWithMetadata(
       if (afterFailure(io, "receive", flags, false) === "later") return null;
       continue;
     }
-    const frame = copyFrame(lib, native, size);
     const metadata = read(native.msg);
-    releaseLarge(lib, native, size);
-    return [frame, metadata];
+    return [takeFrame(lib, native, size), metadata];
   }
 }
 

@@ -308,6 +308,38 @@ describe("Server and Client", () => {
     );
   }
 
+  test(
+    "large messages keep their routing id and bytes (lent frames on Node)",
+    needsDraft,
+    async () => {
+      using server = new Server({ receiveTimeout: 5000 });
+      const address = await bindFresh(server, "tcp");
+      using first = new Client({ receiveTimeout: 5000 });
+      using second = new Client({ receiveTimeout: 5000 });
+      first.connect(address);
+      second.connect(address);
+      const sizes = [65_536, 300_000, 10, 1_000_000];
+      const ids = new Map<number, number>();
+      for (const [index, size] of sizes.entries()) {
+        const client = index % 2 === 0 ? first : second;
+        client.sendSync(new Uint8Array(size).fill(index + 1));
+        const [message, { routingId }] = index < 2
+          ? server.receiveSync()
+          : await within(server.receive(), 5000, `request ${index}`);
+        assert.equal(message.length, size);
+        assert.ok(message.every((byte) => byte === index + 1), `${index}`);
+        const known = ids.get(index % 2);
+        if (known !== undefined) assert.equal(routingId, known);
+        ids.set(index % 2, routingId);
+        await server.send(message, { routingId });
+        const [echo] = client.receiveSync();
+        assert.equal(echo!.length, size);
+        assert.ok(echo!.every((byte) => byte === index + 1), `echo ${index}`);
+      }
+      assert.notEqual(ids.get(0), ids.get(1));
+    },
+  );
+
   test("the blocking and non-waiting forms", needsDraft, async () => {
     using server = new Server({ receiveTimeout: 5000 });
     const address = await bindFresh(server, "tcp");
