@@ -185,6 +185,8 @@ interface PollHandle {
   address: bigint;
   // Set while started (from uv_poll_start until it calls back or stops).
   ready: ((revents: number) => void) | null;
+  // Whether this handle counts towards keeping the process alive.
+  kept: boolean;
 }
 
 let loopPoll: LoopPoll | null | undefined;
@@ -249,7 +251,6 @@ function createLoopPoll(): LoopPoll | null {
   const pollInit = uv("uv_poll_init", ["pointer", "pointer", "i32"], "i32");
   const pollStart = uv("uv_poll_start", ["pointer", "i32", "pointer"], "i32");
   const pollStop = uv("uv_poll_stop", ["pointer"], "i32");
-  const ref = uv("uv_ref", ["pointer"], "void");
   const unref = uv("uv_unref", ["pointer"], "void");
   const close = uv("uv_close", ["pointer", "pointer"], "void");
   const loop = defaultLoop() as bigint;
@@ -260,6 +261,22 @@ function createLoopPoll(): LoopPoll | null {
   const closing = new Map<bigint, PollHandle>();
   let nextId = 1;
   const runTicks = tickCallback();
+  // Poll handles stay unref'd: what keeps the process alive while a kept
+  // handle waits is one timer of Node's own, ref'd while any handle is kept.
+  // Toggling it is a call into Node, not through node:ffi (two FFI calls,
+  // uv_ref and uv_unref, fewer per wait).
+  let kept = 0;
+  const keeper = setInterval(() => {}, 2 ** 30);
+  keeper.unref();
+  const keepAlive = (handle: PollHandle, keep: boolean) => {
+    if (handle.kept === keep) return;
+    handle.kept = keep;
+    kept += keep ? 1 : -1;
+    if (kept === (keep ? 1 : 0)) {
+      if (keep) keeper.ref();
+      else keeper.unref();
+    }
+  };
   const onPoll = self.registerCallback(
     { arguments: ["pointer", "i32", "i32"], return: "void" },
     ((address: bigint, status: number, events: number) => {
@@ -329,7 +346,7 @@ function createLoopPoll(): LoopPoll | null {
       // A regular file: epoll refuses it, libuv too (always ready).
       if (pollInit(loop, address, fd) !== 0) return null;
       unref(address);
-      const handle = { memory, address, ready: null };
+      const handle = { memory, address, ready: null, kept: false };
       const id = nextId++;
       handles.set(id, handle);
       byAddress.set(address, handle);
@@ -353,12 +370,11 @@ function createLoopPoll(): LoopPoll | null {
       handle.ready = null;
     },
     keepAlive(id, keep) {
-      const handle = handleOf(id);
-      if (keep) ref(handle.address);
-      else unref(handle.address);
+      keepAlive(handleOf(id), keep);
     },
     close(id) {
       const handle = handleOf(id);
+      keepAlive(handle, false);
       handles.delete(id);
       byAddress.delete(handle.address);
       handle.ready = null;
