@@ -13,8 +13,9 @@
  * - waking this thread from another thread: Atomics.waitAsync, the watcher
  *   thread's hop (Deno, Bun, Node workers);
  * - on Node: whether a buffer over C memory (node:ffi's toArrayBuffer without
- *   a copy, which a zero-copy receive would hand out) can be transferred
- *   away, which is why zmq-ffi copies every frame there.
+ *   a copy) can be transferred away, plain and as src/lent_frames.ts lends
+ *   it (marked untransferable, which is what makes lending safe), and what
+ *   a 64 KiB frame costs copied and lent.
  *
  * Prints one line per measurement (medians of 5 rounds).
  *
@@ -129,16 +130,33 @@ if (backend.runtime === "node") {
       ): ArrayBuffer;
     };
   }).getBuiltinModule("node:ffi");
-  // Any readable C memory will do: the first bytes of a zmq_msg_t's data.
-  const memory = new BigUint64Array(8);
+  // Any readable C memory will do: the bytes of an array of our own.
+  const memory = new BigUint64Array(8192);
   const address = backend.pointerToBigInt(backend.pointerOf(memory));
-  const outside = ffi.toArrayBuffer(address, 64, false);
-  let transferred = "refused";
-  try {
-    structuredClone(outside, { transfer: [outside] });
-    transferred = `moved (the original is now ${outside.byteLength} bytes)`;
-  } catch {
-    // Not transferable: a zero-copy receive would be safe.
-  }
-  line("transfer of a buffer over C memory (zero-copy receive)", transferred);
+  const pointer = backend.pointerOf(memory);
+  const tryTransfer = (outside: ArrayBuffer) => {
+    try {
+      structuredClone(outside, { transfer: [outside] });
+      return `moved (the original is now ${outside.byteLength} bytes)`;
+    } catch (error) {
+      return `refused (${(error as Error).name})`;
+    }
+  };
+  line(
+    "transfer of a buffer over C memory",
+    tryTransfer(ffi.toArrayBuffer(address, 64, false)),
+  );
+  const lent = backend.lend?.(pointer, 64) ?? null;
+  line(
+    "transfer of the same, lent (src/lent_frames.ts)",
+    lent === null ? "not lent on this thread" : tryTransfer(lent),
+  );
+  line(
+    "a 64 KiB frame copied (toArrayBuffer with a copy)",
+    `${perCall(20_000, () => backend.copyOut(pointer, 65536)).toFixed(0)} ns`,
+  );
+  line(
+    "a 64 KiB frame lent (toArrayBuffer, untransferable)",
+    `${perCall(20_000, () => backend.lend?.(pointer, 65536)).toFixed(0)} ns`,
+  );
 }
