@@ -16,7 +16,7 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { libzmqVersion } from "../mod.ts";
 
@@ -119,6 +119,8 @@ interface Column {
   reference?: Api;
   /** Why the column is left out of this run (shown under the table). */
   missing?: string;
+  /** Anything else a reader of the table should know about this column. */
+  note?: string;
 }
 
 /** A command's stdout, and the last line of its stderr if it failed. */
@@ -173,12 +175,63 @@ function ours(
 }
 
 /**
- * zmq-ffi on Node through node:ffi: the same bench/peer.ts, its types stripped
- * by Node itself. node:ffi came in Node 26.1, behind --experimental-ffi until
- * 26.9; the column is left out on an older Node or none. Its per-call run
- * (every API form, five passes) takes three times Deno's at full count, so it
- * sends a quarter of the messages.
+ * zmq-ffi on Node through node:ffi: bench/peer.ts and the library compiled to
+ * JavaScript (see nodeJavaScript), as Node users run the npm package.
+ * node:ffi came in Node 26.1, behind --experimental-ffi until 26.9; the
+ * column is left out on an older Node or none. Its per-call run (every API
+ * form, five passes) takes three times Deno's at full count, so it sends a
+ * quarter of the messages.
  */
+/**
+ * bench/peer.ts and the library compiled to JavaScript by tsc into
+ * bench/build/node-js/, with the npm package's settings (.ci/build-npm.mjs):
+ * Node strips no types under node_modules, so JavaScript is what Node users
+ * run, and zeromq.js's column runs JavaScript too. Run as TypeScript, Node's
+ * type stripper stays loaded: a process holding zmq-ffi had 10.6 MB of live
+ * heap instead of 6.3 MB, which every full collection marks. Falls back to
+ * the TypeScript (with a note) if tsc fails.
+ */
+function nodeJavaScript(): { script: string; note?: string } {
+  const out = `${build}/node-js`;
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const config = `${out}/tsconfig.json`;
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        target: "es2022",
+        lib: ["esnext"],
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        types: [],
+        rewriteRelativeImportExtensions: true,
+        rootDir: root,
+        outDir: out,
+        strict: true,
+        noCheck: true,
+      },
+      // Worker modules are loaded by URL: name them.
+      files: ["bench/peer.ts", "src/watcher_worker.ts", "src/proxy_worker.ts"]
+        .map((file) => `${root}${file}`),
+    }),
+  );
+  writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
+  const compiled = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", config], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (compiled.status !== 0) {
+    const why = (compiled.stdout || compiled.stderr || String(compiled.error))
+      .trim().split("\n")[0];
+    return {
+      script: peer,
+      note: `zmq-ffi Node ran bench/peer.ts as TypeScript: tsc failed (${why})`,
+    };
+  }
+  return { script: `${out}/bench/peer.js` };
+}
+
 function oursOnNode(): Column {
   const probe = output(nodeFfi, ["--version"]);
   const [, major = 0, minor = 0] =
@@ -193,12 +246,15 @@ function oursOnNode(): Column {
     ? `${nodeFfi} is Node ${probe.text.trim()}, and node:ffi needs 26.1 or ` +
       "later"
     : undefined;
-  return ours("node", "Node", [
+  const compiled = missing === undefined ? nodeJavaScript() : { script: peer };
+  const column = ours("node", "Node", [
     nodeFfi,
     "--disable-warning=ExperimentalWarning",
     ...(atLeast(26, 9) ? [] : ["--experimental-ffi"]),
-    peer,
+    compiled.script,
   ], { fewer: { ops: 4 }, missing });
+  if (compiled.note !== undefined) column.note = compiled.note;
+  return column;
 }
 
 function pyzmq(): Column {
@@ -1067,6 +1123,8 @@ if (fewer.length > 0) {
 for (const column of columns) {
   if (column.missing !== undefined) {
     notes.push(`${column.name} left out: ${column.missing}.`);
+  } else if (column.note !== undefined) {
+    notes.push(`${column.note}.`);
   }
 }
 
