@@ -183,14 +183,8 @@ interface PollHandle {
   // The uv_poll_t, in memory that JavaScript owns and that never moves.
   memory: ArrayBuffer;
   address: bigint;
-  // Set while waiting (from start() until it calls back or stops).
+  // Set while started (from uv_poll_start until it calls back or stops).
   ready: ((revents: number) => void) | null;
-  // The libuv events the handle is started for, or 0 when stopped. A handle
-  // that called back stays started until libuv reports it again with no one
-  // waiting: a socket waited on again before then (a request's reply, the
-  // next request) costs no uv_poll_stop and uv_poll_start, two calls through
-  // node:ffi.
-  started: number;
   // Whether this handle counts towards keeping the process alive.
   kept: boolean;
 }
@@ -287,15 +281,10 @@ function createLoopPoll(): LoopPoll | null {
     { arguments: ["pointer", "i32", "i32"], return: "void" },
     ((address: bigint, status: number, events: number) => {
       const handle = byAddress.get(address);
-      if (handle === undefined) return;
+      if (handle === undefined || handle.ready === null) return;
       const ready = handle.ready;
-      if (ready === null) {
-        // Ready again, or still, with no one waiting: now it stops.
-        handle.started = 0;
-        pollStop(address);
-        return;
-      }
       handle.ready = null;
+      pollStop(address);
       let revents = 0;
       if (status < 0) revents = POLLERR;
       else {
@@ -357,7 +346,7 @@ function createLoopPoll(): LoopPoll | null {
       // A regular file: epoll refuses it, libuv too (always ready).
       if (pollInit(loop, address, fd) !== 0) return null;
       unref(address);
-      const handle = { memory, address, ready: null, started: 0, kept: false };
+      const handle = { memory, address, ready: null, kept: false };
       const id = nextId++;
       handles.set(id, handle);
       byAddress.set(address, handle);
@@ -369,19 +358,16 @@ function createLoopPoll(): LoopPoll | null {
       if (events & POLLIN) flags |= UV_READABLE;
       if (events & POLLOUT) flags |= UV_WRITABLE;
       handle.ready = ready;
-      if (handle.started === flags) return;
       const failed = pollStart(handle.address, flags, onPoll) as number;
       if (failed !== 0) {
         handle.ready = null;
-        handle.started = 0;
-        pollStop(handle.address);
         throw new Error(`uv_poll_start failed (${failed})`);
       }
-      handle.started = flags;
     },
     stop(id) {
-      // It stops in libuv when it is next reported (see `started`).
-      handleOf(id).ready = null;
+      const handle = handleOf(id);
+      if (handle.ready !== null) pollStop(handle.address);
+      handle.ready = null;
     },
     keepAlive(id, keep) {
       keepAlive(handleOf(id), keep);
