@@ -10,8 +10,8 @@
  *
  * Measured on Node (64 KiB frames over tcp): a copy into a fresh ArrayBuffer
  * cost 8-20 us, lending 1-5 us (bench/limits.ts); the benchmark's 64 KiB
- * stream went from 72-95% of C in full runs to 86-125%, and 128 KiB frames
- * arrived 30-50% faster. Below 64 KiB copies were as fast or faster (32 KiB:
+ * stream went from 72-95% of C in full runs to 75-125% (the same runs'
+ * noise), and 128 KiB frames arrived 30-50% faster. Below 64 KiB copies were as fast or faster (32 KiB:
  * 22 k/s copied against 19 k/s lent), so smaller frames are copied.
  *
  * @module
