@@ -4,7 +4,10 @@
 // node_modules, so the package cannot run its TypeScript there; JSR keeps
 // publishing the TypeScript sources. Runs as the `prepack` script.
 //
-//   node .ci/build-npm.mjs
+//   node .ci/build-npm.mjs [--out DIR] [ENTRY.ts ...]
+//
+// --out builds elsewhere than dist/ (bench/run.ts builds its Node peer this
+// way, with bench/peer.ts as one more entry).
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
@@ -13,11 +16,14 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const output = join(root, "dist");
+const args = process.argv.slice(2);
+const outAt = args.indexOf("--out");
+const output = resolve(root, outAt < 0 ? "dist" : args.splice(outAt, 2)[1]);
 const entries = [
   "mod.ts",
   "draft.ts",
@@ -25,6 +31,7 @@ const entries = [
   "compat_draft.ts",
   "src/watcher_worker.ts",
   "src/proxy_worker.ts",
+  ...args,
 ];
 
 rmSync(output, { recursive: true, force: true });
@@ -43,7 +50,7 @@ writeFileSync(
       rewriteRelativeImportExtensions: true,
       declaration: true,
       rootDir: ".",
-      outDir: "dist",
+      outDir: output,
       strict: true,
       // The sources are type-checked by .ci/test; this only emits.
       noCheck: true,

@@ -16,7 +16,7 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { libzmqVersion } from "../mod.ts";
 
@@ -183,50 +183,28 @@ function ours(
  * quarter of the messages.
  */
 /**
- * bench/peer.ts and the library compiled to JavaScript by tsc into
- * bench/build/node-js/, with the npm package's settings (.ci/build-npm.mjs):
+ * bench/peer.ts and the library compiled to JavaScript into
+ * bench/build/node-js/ by .ci/build-npm.mjs, the npm package's own build:
  * Node strips no types under node_modules, so JavaScript is what Node users
  * run, and zeromq.js's column runs JavaScript too. Run as TypeScript, Node's
  * type stripper stays loaded: a process holding zmq-ffi had 10.6 MB of live
  * heap instead of 6.3 MB, which every full collection marks. Falls back to
- * the TypeScript (with a note) if tsc fails.
+ * the TypeScript (with a note) if the build fails.
  */
 function nodeJavaScript(): { script: string; note?: string } {
   const out = `${build}/node-js`;
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const config = `${out}/tsconfig.json`;
-  writeFileSync(
-    config,
-    JSON.stringify({
-      compilerOptions: {
-        target: "es2022",
-        lib: ["esnext"],
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        types: [],
-        rewriteRelativeImportExtensions: true,
-        rootDir: root,
-        outDir: out,
-        strict: true,
-        noCheck: true,
-      },
-      // Worker modules are loaded by URL: name them.
-      files: ["bench/peer.ts", "src/watcher_worker.ts", "src/proxy_worker.ts"]
-        .map((file) => `${root}${file}`),
-    }),
+  const compiled = spawnSync(
+    nodeFfi,
+    [`${root}.ci/build-npm.mjs`, "--out", out, "bench/peer.ts"],
+    { encoding: "utf8", timeout: 120_000 },
   );
-  writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
-  const compiled = spawnSync(`${root}node_modules/.bin/tsc`, ["-p", config], {
-    encoding: "utf8",
-    timeout: 120_000,
-  });
   if (compiled.status !== 0) {
     const why = (compiled.stdout || compiled.stderr || String(compiled.error))
       .trim().split("\n")[0];
     return {
       script: peer,
-      note: `zmq-ffi Node ran bench/peer.ts as TypeScript: tsc failed (${why})`,
+      note:
+        `zmq-ffi Node ran bench/peer.ts as TypeScript: its build failed (${why})`,
     };
   }
   return { script: `${out}/bench/peer.js` };
