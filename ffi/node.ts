@@ -15,6 +15,7 @@ import process from "node:process";
 import { isMainThread, markAsUntransferable } from "node:worker_threads";
 import type { Backend, LoadedSymbols, LoopPoll, Pointer } from "./backend.ts";
 import type { NativeType, SymbolDefinition } from "./symbols.ts";
+import { createLoopPoll } from "./node_loop.ts";
 
 // The slice of node:ffi this file uses (Node's own types may not have it).
 interface NodeSignature {
@@ -29,7 +30,8 @@ interface DynamicLibrary {
     callback: (...args: never[]) => void,
   ): bigint;
 }
-interface NodeFFI {
+/** The slice of node:ffi the Node backend uses. */
+export interface NodeFFI {
   // null: the symbols of the process itself (node's own, libuv's among them).
   DynamicLibrary: new (path: string | null) => DynamicLibrary;
   getRawPointer(view: ArrayBufferView): bigint;
@@ -168,27 +170,6 @@ function adapt(call: NodeFunction, definition: SymbolDefinition): unknown {
 // node:ffi closes a library whose handle is collected: keep every handle.
 const libraries: DynamicLibrary[] = [];
 
-// libuv's constants (uv.h).
-const UV_POLL = 8; // uv_handle_type
-const UV_READABLE = 1;
-const UV_WRITABLE = 2;
-const UV_DISCONNECT = 4;
-// poll(2)'s bits, which LoopPoll speaks.
-const POLLIN = 1;
-const POLLOUT = 4;
-const POLLERR = 8;
-const POLLHUP = 16;
-
-interface PollHandle {
-  // The uv_poll_t, in memory that JavaScript owns and that never moves.
-  memory: ArrayBuffer;
-  address: bigint;
-  // Set while started (from uv_poll_start until it calls back or stops).
-  ready: ((revents: number) => void) | null;
-  // Whether this handle counts towards keeping the process alive.
-  kept: boolean;
-}
-
 let loopPoll: LoopPoll | null | undefined;
 
 // Lending C memory as an ArrayBuffer is safe only if no program can detach
@@ -220,168 +201,6 @@ function lendingHolds(ffi: NodeFFI): boolean {
     }
   }
   return true;
-}
-
-// process._tickCallback: what ends each of Node's own callbacks (DEP0134,
-// documentation-only: it warns under --pending-deprecation, where it is not
-// used).
-function tickCallback(): (() => void) | null {
-  const tick = (process as { _tickCallback?: unknown })._tickCallback;
-  const pending = [...process.execArgv, process.env.NODE_OPTIONS ?? ""]
-    .some((argument) => argument.includes("--pending-deprecation")) ||
-    process.env.NODE_PENDING_DEPRECATION === "1";
-  return typeof tick === "function" && !pending ? () => tick() : null;
-}
-
-// Node's event loop watches descriptors for the main thread through libuv's
-// uv_poll, called through node:ffi on the process's own symbols, with a
-// JavaScript callback that libuv calls on this thread: readiness reaches the
-// program in one hop, as it does for Node's own sockets, instead of through
-// a watcher thread and Atomics.waitAsync. A worker's loop is not
-// uv_default_loop(), and nothing here can reach it: workers keep the watcher
-// thread.
-function createLoopPoll(): LoopPoll | null {
-  if (!isMainThread) return null;
-  const ffi = nodeFfi();
-  const self = new ffi.DynamicLibrary(null);
-  const uv = (name: string, args: string[], result: string) =>
-    self.getFunction(name, { arguments: args, return: result });
-  const defaultLoop = uv("uv_default_loop", [], "pointer");
-  const handleSize = uv("uv_handle_size", ["i32"], "uint64");
-  const pollInit = uv("uv_poll_init", ["pointer", "pointer", "i32"], "i32");
-  const pollStart = uv("uv_poll_start", ["pointer", "i32", "pointer"], "i32");
-  const pollStop = uv("uv_poll_stop", ["pointer"], "i32");
-  const unref = uv("uv_unref", ["pointer"], "void");
-  const close = uv("uv_close", ["pointer", "pointer"], "void");
-  const loop = defaultLoop() as bigint;
-  const size = Number(handleSize(UV_POLL));
-  const handles = new Map<number, PollHandle>();
-  const byAddress = new Map<bigint, PollHandle>();
-  // Handles being closed: their memory must live until libuv says so.
-  const closing = new Map<bigint, PollHandle>();
-  let nextId = 1;
-  const runTicks = tickCallback();
-  // Poll handles stay unref'd: what keeps the process alive while a kept
-  // handle waits is one timer of Node's own, ref'd while any handle is kept.
-  // Toggling it is a call into Node, not through node:ffi (two FFI calls,
-  // uv_ref and uv_unref, fewer per wait).
-  let kept = 0;
-  const keeper = setInterval(() => {}, 2 ** 30);
-  keeper.unref();
-  const keepAlive = (handle: PollHandle, keep: boolean) => {
-    if (handle.kept === keep) return;
-    handle.kept = keep;
-    kept += keep ? 1 : -1;
-    if (kept === (keep ? 1 : 0)) {
-      if (keep) keeper.ref();
-      else keeper.unref();
-    }
-  };
-  const onPoll = self.registerCallback(
-    { arguments: ["pointer", "i32", "i32"], return: "void" },
-    ((address: bigint, status: number, events: number) => {
-      const handle = byAddress.get(address);
-      if (handle === undefined || handle.ready === null) return;
-      const ready = handle.ready;
-      handle.ready = null;
-      pollStop(address);
-      let revents = 0;
-      if (status < 0) revents = POLLERR;
-      else {
-        if (events & UV_READABLE) revents |= POLLIN;
-        if (events & UV_WRITABLE) revents |= POLLOUT;
-        if (events & UV_DISCONNECT) revents |= POLLHUP;
-      }
-      // node:ffi runs no microtask checkpoint after a callback that libuv
-      // made: promises settled here would wait for the next callback of
-      // Node's own (for good, on a quiet loop). Node's own callbacks end by
-      // running process._tickCallback (next ticks, then microtasks), and so
-      // does this one where that is there; elsewhere the ready handles are
-      // called from setImmediate, in the check phase right after this poll
-      // phase (measured here: about 10 us later).
-      if (runTicks === null) {
-        fired.push(ready, revents);
-        if (fired.length === 2) setImmediate(callFired);
-        return;
-      }
-      try {
-        ready(revents);
-        runTicks();
-      } catch (error) {
-        // A callback of node:ffi must not throw: uncaught, as in Node.
-        setImmediate(() => {
-          throw error;
-        });
-      }
-    }) as (...args: never[]) => void,
-  );
-  const fired: unknown[] = [];
-  const callFired = () => {
-    const batch = fired.splice(0);
-    for (let index = 0; index < batch.length; index += 2) {
-      try {
-        (batch[index] as (revents: number) => void)(batch[index + 1] as number);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
-  };
-  const onClose = self.registerCallback(
-    { arguments: ["pointer"], return: "void" },
-    ((address: bigint) => {
-      closing.delete(address);
-    }) as (...args: never[]) => void,
-  );
-  const handleOf = (id: number) => {
-    const handle = handles.get(id);
-    if (handle === undefined) throw new Error(`no poll handle ${id}`);
-    return handle;
-  };
-  return {
-    open(fd) {
-      const memory = new ArrayBuffer(size);
-      const address = ffi.getRawPointer(new Uint8Array(memory));
-      // A regular file: epoll refuses it, libuv too (always ready).
-      if (pollInit(loop, address, fd) !== 0) return null;
-      unref(address);
-      const handle = { memory, address, ready: null, kept: false };
-      const id = nextId++;
-      handles.set(id, handle);
-      byAddress.set(address, handle);
-      return id;
-    },
-    start(id, events, ready) {
-      const handle = handleOf(id);
-      let flags = 0;
-      if (events & POLLIN) flags |= UV_READABLE;
-      if (events & POLLOUT) flags |= UV_WRITABLE;
-      handle.ready = ready;
-      const failed = pollStart(handle.address, flags, onPoll) as number;
-      if (failed !== 0) {
-        handle.ready = null;
-        throw new Error(`uv_poll_start failed (${failed})`);
-      }
-    },
-    stop(id) {
-      const handle = handleOf(id);
-      if (handle.ready !== null) pollStop(handle.address);
-      handle.ready = null;
-    },
-    keepAlive(id, keep) {
-      keepAlive(handleOf(id), keep);
-    },
-    close(id) {
-      const handle = handleOf(id);
-      keepAlive(handle, false);
-      handles.delete(id);
-      byAddress.delete(handle.address);
-      handle.ready = null;
-      closing.set(handle.address, handle);
-      close(handle.address, onClose);
-    },
-  };
 }
 
 /** The Node implementation of {@link Backend}. */
@@ -471,7 +290,7 @@ export const backend: Backend = {
   loopPoll(): LoopPoll | null {
     if (loopPoll === undefined) {
       try {
-        loopPoll = createLoopPoll();
+        loopPoll = createLoopPoll(nodeFfi());
       } catch {
         // No libuv symbols or callbacks here: the watcher thread serves.
         loopPoll = null;
