@@ -1,6 +1,6 @@
 /**
  * Waiting through the runtime's own event loop, where the runtime lets C
- * reach it (Node's main thread: libuv's uv_poll, see ffi/node.ts).
+ * reach it (Node's main thread: libuv's uv_poll, see ffi/node_loop.ts).
  *
  * @module
  */
@@ -25,7 +25,7 @@ interface LoopSlot {
 
 /**
  * Waits through the runtime's own event loop (Node's main thread: libuv's
- * uv_poll, see ffi/node.ts): a ready descriptor calls back in the same turn
+ * uv_poll, see ffi/node_loop.ts): a ready descriptor calls back in the same turn
  * of the loop that saw it, with no thread in between.
  */
 export class LoopWatcher implements Watcher {
