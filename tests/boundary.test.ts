@@ -40,11 +40,15 @@ import * as draftApi from "../draft.ts";
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import process from "node:process";
+import { tmpdir } from "node:os";
 import { probes } from "./fixtures/boundary_probes.ts";
 import {
   curveKeyPair,
   endpoint,
+  gcFlags,
+  modUrl,
   receiveWithin,
+  runScript,
   runtime,
   text,
   texts,
@@ -2172,6 +2176,102 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
       });
     } finally {
       pair.close();
+    }
+  });
+});
+
+// ---- a sent message after the send ------------------------------------------
+
+// A send that returned has taken its bytes: what the program then does with
+// its buffer (writes into it, detaches it with transfer() and lets it be
+// collected) can change nothing that goes out. A binding that hands libzmq the
+// program's own memory instead fails here: zeromq.js 6.8.0 on Node, sending a
+// 1 MiB Buffer queued this way, delivered 1 MiB of freed heap (mostly zeros)
+// instead of its bytes. Run in a child with the collector exposed, so that a
+// use-after-free is a collected buffer's memory really reused.
+const afterSendChild = `
+import { Pull, Push } from ${JSON.stringify(modUrl)};
+const gc = globalThis.gc ?? (() => globalThis.Bun.gc(true));
+const transports = ["inproc", "ipc"];
+const sizes = [100, 65536, 1 << 20];
+const fates = ["overwritten", "detached and collected"];
+const forms = ["send", "sendSync", "trySend"];
+let id = 0;
+for (const transport of transports) {
+  for (const size of sizes) {
+    for (const fate of fates) {
+      for (const form of forms) {
+        const address = transport === "inproc"
+          ? "inproc://after-send-" + id++
+          : "ipc://" + ${JSON.stringify(tmpdir())} + "/zmq-ffi-after-send-" +
+            process.pid + "-" + id++ + ".sock";
+        const push = new Push({ linger: 0 });
+        // Connected before anyone binds: the message waits in libzmq's queue.
+        push.connect(address);
+        let frame = new Uint8Array(size).fill(0xaa);
+        const message = form === "send" ? ["head", frame] : [frame];
+        if (form === "send") await push.send(message);
+        else if (form === "sendSync") push.sendSync(message);
+        else if (!push.trySend(message)) throw new Error("trySend refused");
+        if (fate === "overwritten") frame.fill(0x55);
+        else {
+          let moved = frame.buffer.transfer();
+          moved = null;
+          frame = null;
+          for (let round = 0; round < 3; round++) {
+            gc();
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }
+        // Memory a collected buffer gave back is likely to hold these now.
+        const junk = [];
+        for (let index = 0; index < 8; index++) {
+          junk.push(new Uint8Array(size).fill(0x55));
+        }
+        const pull = new Pull({ linger: 0 });
+        pull.bindSync(address);
+        const timer = setTimeout(() => {
+          console.log("NOTHING " + transport + " " + size + " " + fate + " " + form);
+          process.exit(3);
+        }, 5000);
+        const got = await pull.receive();
+        clearTimeout(timer);
+        const body = got[got.length - 1];
+        let wrong = body.length === size ? 0 : size;
+        for (const byte of body) if (byte !== 0xaa) wrong++;
+        console.log("RESULT " + JSON.stringify({
+          transport, size, fate, form, frames: got.length, wrong,
+        }));
+        push.close();
+        pull.close();
+      }
+    }
+  }
+}
+`;
+
+describe("a sent message after the send", () => {
+  test("writing into the buffer, or detaching it and letting it be collected, changes nothing that goes out", async () => {
+    const result = await runScript(afterSendChild, {
+      runtimeArgs: gcFlags,
+      timeout: 60_000,
+    });
+    assert.equal(
+      result.code,
+      0,
+      `the child ended with ${result.code ?? result.signal}: ${
+        (result.stdout + result.stderr).slice(-3000)
+      }`,
+    );
+    const results = result.stdout.split("\n").filter((line) =>
+      line.startsWith("RESULT ")
+    ).map((line) => JSON.parse(line.slice(7)));
+    // 2 transports x 3 sizes x 2 fates x 3 forms.
+    assert.equal(results.length, 36, result.stdout);
+    for (const { transport, size, fate, form, frames, wrong } of results) {
+      const what = `${form}, ${size} B over ${transport}, ${fate}`;
+      assert.equal(frames, form === "send" ? 2 : 1, `${what}: frames`);
+      assert.equal(wrong, 0, `${what}: ${wrong} bytes were not the sent ones`);
     }
   });
 });
