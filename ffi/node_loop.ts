@@ -26,8 +26,11 @@ interface PollHandle {
   // The uv_poll_t, in memory that JavaScript owns and that never moves.
   memory: ArrayBuffer;
   address: bigint;
-  // Set while started (from uv_poll_start until it calls back or stops).
+  // Set while a wait is pending on it (from start until it calls back or
+  // stops).
   ready: ((revents: number) => void) | null;
+  // The uv_poll_start flags it is started with, or 0 while stopped.
+  started: number;
   // Whether this handle counts towards keeping the process alive.
   kept: boolean;
 }
@@ -97,13 +100,15 @@ export function createLoopPoll(ffi: NodeFFI): LoopPoll | null {
     { arguments: ["pointer", "i32", "i32"], return: "void" },
     ((address: bigint, status: number, events: number) => {
       const handle = byAddress.get(address);
-      if (handle === undefined || handle.ready === null) return;
+      if (handle === undefined) return;
       const ready = handle.ready;
+      if (ready === null) return stopIdle(handle);
       handle.ready = null;
-      pollStop(address);
       let revents = 0;
-      if (status < 0) revents = POLLERR;
-      else {
+      if (status < 0) {
+        revents = POLLERR;
+        handle.started = 0; // libuv stops a handle that reports an error
+      } else {
         if (events & UV_READABLE) revents |= POLLIN;
         if (events & UV_WRITABLE) revents |= POLLOUT;
         if (events & UV_DISCONNECT) revents |= POLLHUP;
@@ -116,10 +121,12 @@ export function createLoopPoll(ffi: NodeFFI): LoopPoll | null {
       // called from setImmediate, in the check phase right after this poll
       // phase (measured here: about 10 us later).
       if (runTicks === null) {
+        stopIdle(handle);
         fired.push(ready, revents);
         if (fired.length === 2) setImmediate(callFired);
         return;
       }
+      calling = handle;
       try {
         ready(revents);
         runTicks();
@@ -128,9 +135,23 @@ export function createLoopPoll(ffi: NodeFFI): LoopPoll | null {
         setImmediate(() => {
           throw error;
         });
+      } finally {
+        // The handle stays started through the callback: a wait armed again
+        // in it (a socket that received, then waits for the next message)
+        // costs no uv_poll_stop and uv_poll_start. If none was, it stops
+        // now: a handle is started only while a wait is pending on it.
+        calling = null;
+        stopIdle(handle);
       }
     }) as (...args: never[]) => void,
   );
+  // The handle whose callback runs: stopping it waits for the callback's end.
+  let calling: PollHandle | null = null;
+  function stopIdle(handle: PollHandle): void {
+    if (handle.ready !== null || handle.started === 0) return;
+    handle.started = 0;
+    pollStop(handle.address);
+  }
   const fired: unknown[] = [];
   const callFired = () => {
     const batch = fired.splice(0);
@@ -162,7 +183,7 @@ export function createLoopPoll(ffi: NodeFFI): LoopPoll | null {
       // A regular file: epoll refuses it, libuv too (always ready).
       if (pollInit(loop, address, fd) !== 0) return null;
       unref(address);
-      const handle = { memory, address, ready: null, kept: false };
+      const handle = { memory, address, ready: null, started: 0, kept: false };
       const id = nextId++;
       handles.set(id, handle);
       byAddress.set(address, handle);
@@ -174,16 +195,19 @@ export function createLoopPoll(ffi: NodeFFI): LoopPoll | null {
       if (events & POLLIN) flags |= UV_READABLE;
       if (events & POLLOUT) flags |= UV_WRITABLE;
       handle.ready = ready;
+      if (handle.started === flags) return;
       const failed = pollStart(handle.address, flags, onPoll) as number;
       if (failed !== 0) {
         handle.ready = null;
+        stopIdle(handle);
         throw new Error(`uv_poll_start failed (${failed})`);
       }
+      handle.started = flags;
     },
     stop(id) {
       const handle = handleOf(id);
-      if (handle.ready !== null) pollStop(handle.address);
       handle.ready = null;
+      if (handle !== calling) stopIdle(handle);
     },
     keepAlive(id, keep) {
       keepAlive(handleOf(id), keep);
@@ -194,6 +218,7 @@ export function createLoopPoll(ffi: NodeFFI): LoopPoll | null {
       handles.delete(id);
       byAddress.delete(handle.address);
       handle.ready = null;
+      handle.started = 0; // uv_close stops it
       closing.set(handle.address, handle);
       close(handle.address, onClose);
     },
