@@ -40,7 +40,6 @@ import * as draftApi from "../draft.ts";
 import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import process from "node:process";
-import { tmpdir } from "node:os";
 import { probes } from "./fixtures/boundary_probes.ts";
 import {
   curveKeyPair,
@@ -2189,22 +2188,20 @@ describe("frames out: a received frame's buffer is the program's to transfer or 
 // 1 MiB Buffer queued this way, delivered 1 MiB of freed heap (mostly zeros)
 // instead of its bytes. Run in a child with the collector exposed, so that a
 // use-after-free is a collected buffer's memory really reused.
+const helpersUrl = new URL("./helpers.ts", import.meta.url).href;
 const afterSendChild = `
 import { Pull, Push } from ${JSON.stringify(modUrl)};
+import { endpoint } from ${JSON.stringify(helpersUrl)};
 const gc = globalThis.gc ?? (() => globalThis.Bun.gc(true));
 const transports = ["inproc", "ipc"];
 const sizes = [100, 65536, 1 << 20];
 const fates = ["overwritten", "detached and collected"];
 const forms = ["send", "sendSync", "trySend"];
-let id = 0;
 for (const transport of transports) {
   for (const size of sizes) {
     for (const fate of fates) {
       for (const form of forms) {
-        const address = transport === "inproc"
-          ? "inproc://after-send-" + id++
-          : "ipc://" + ${JSON.stringify(tmpdir())} + "/zmq-ffi-after-send-" +
-            process.pid + "-" + id++ + ".sock";
+        const address = endpoint(transport);
         const push = new Push({ linger: 0 });
         // Connected before anyone binds: the message waits in libzmq's queue.
         push.connect(address);
